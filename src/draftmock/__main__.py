@@ -1,0 +1,3 @@
+from draftmock.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Putting a runtime together from a specs directory, fixture paths and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from draftmock.clock import VirtualClock
+from draftmock.errors import ConfigError
+from draftmock.fixtures import read_fixture_paths
+from draftmock.paths import fixtures_dir, specs_dir
+from draftmock.runtime import Runtime
+from draftmock.spec.document import Document, load_document
+from draftmock.vendors import VENDORS
+from draftmock.vendors._kit import Settings, Vendor
+
+
+def default_fixture_paths() -> list[Path]:
+    return sorted(fixtures_dir().glob("default.*.yaml"))
+
+
+def build_runtime(
+    *,
+    specs: Path | None = None,
+    fixtures: Sequence[Path] | None = None,
+    apis: Iterable[str] | None = None,
+    settings: Settings | None = None,
+    clock: VirtualClock | None = None,
+    seed: int = 0,
+) -> Runtime:
+    """A runtime serving every API whose document is in ``specs`` (or those named)."""
+    specs = specs or specs_dir()
+    wanted = set(apis) if apis is not None else None
+    vendors: dict[str, Vendor[Any]] = {}
+    documents: dict[str, Document] = {}
+    for slug, vendor in VENDORS.items():
+        path = specs / vendor.spec_file
+        if (wanted is not None and slug not in wanted) or not path.exists():
+            continue
+        vendors[slug] = vendor
+        documents[slug] = load_document(path, slug)
+    if wanted is not None and (missing := wanted - set(vendors)):
+        raise ConfigError(f"no API named {', '.join(sorted(missing))} (or its spec is missing)")
+    if not vendors:
+        raise ConfigError(f"no API documents found in {specs}")
+    paths = list(fixtures) if fixtures is not None else default_fixture_paths()
+    sources = [s for s in read_fixture_paths(paths, VENDORS) if s.api in vendors]
+    return Runtime(vendors, documents, sources, clock=clock, settings=settings, seed=seed)

@@ -1,0 +1,115 @@
+"""The ``draftmock`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from draftmock import __version__
+from draftmock.errors import MockError
+from draftmock.vendors._kit import Settings
+
+
+class JsonLogFormatter(logging.Formatter):
+    FIELDS = ("api", "operation", "status", "method", "path")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({f: getattr(record, f) for f in self.FIELDS if hasattr(record, f)})
+        return json.dumps(entry)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="draftmock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"draftmock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock APIs")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=4010)
+    serve.add_argument("--specs", type=Path, help="directory of OpenAPI documents")
+    serve.add_argument(
+        "--fixtures",
+        type=Path,
+        action="append",
+        help="fixture file or directory (repeatable); default: the bundled fixtures/default.*",
+    )
+    serve.add_argument(
+        "--async-delay",
+        type=float,
+        default=2.0,
+        help="seconds of clock time asynchronous work takes (default 2)",
+    )
+    serve.add_argument(
+        "--lenient-responses",
+        action="store_true",
+        help="log off-spec responses instead of replacing them with a 500 diagnostic",
+    )
+    serve.add_argument(
+        "--admin-token", help="token that lets non-loopback callers use /__draftmock/"
+    )
+    serve.add_argument("--seed", type=int, default=0, help="seed for generated ids")
+    serve.add_argument("--log-format", choices=["text", "json"], default="text")
+    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    return parser
+
+
+def _configure_logging(fmt: str, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("draftmock")
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+    if quiet:
+        logging.getLogger("draftmock.access").setLevel(logging.WARNING)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from draftmock.assembly import build_runtime
+    from draftmock.server.app import DraftmockApp
+
+    _configure_logging(args.log_format, args.quiet)
+    settings = Settings(async_delay=args.async_delay, strict_responses=not args.lenient_responses)
+    runtime = build_runtime(
+        specs=args.specs, fixtures=args.fixtures, settings=settings, seed=args.seed
+    )
+    app = DraftmockApp(runtime, admin_token=args.admin_token)
+    log = logging.getLogger("draftmock")
+    for slug in runtime.vendors:
+        log.info("serving %s at http://%s:%d/%s", slug, args.host, args.port, slug)
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="on"
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+    except MockError as exc:
+        print(f"draftmock: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

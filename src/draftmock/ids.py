@@ -1,0 +1,46 @@
+"""Identifiers and randomness, owned in one place and seedable.
+
+Every id a vendor hands out comes from an ``Ids`` instance, so a fixed seed reproduces a run.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+import uuid
+from collections import defaultdict
+
+_ALPHANUM = string.ascii_lowercase + string.digits
+
+
+class Ids:
+    def __init__(self, seed: int | None = 0) -> None:
+        self._random = random.Random(seed)
+        self._counters: defaultdict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+
+    def next_int(self, kind: str, *, start: int = 1) -> int:
+        """The next integer of a sequence; sequences are independent per ``kind``."""
+        with self._lock:
+            value = max(self._counters[kind] + 1, start)
+            self._counters[kind] = value
+            return value
+
+    def reserve(self, kind: str, used: int) -> None:
+        """Make sure the sequence ``kind`` never hands out ``used`` or anything below it."""
+        with self._lock:
+            self._counters[kind] = max(self._counters[kind], used)
+
+    def uuid(self) -> str:
+        with self._lock:
+            return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def token(self, length: int = 8, alphabet: str = _ALPHANUM) -> str:
+        with self._lock:
+            return "".join(self._random.choice(alphabet) for _ in range(length))
+
+    def random(self) -> float:
+        """A float in [0, 1), for probabilistic behaviour."""
+        with self._lock:
+            return self._random.random()

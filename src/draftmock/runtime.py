@@ -1,0 +1,143 @@
+"""The composition root: clock, settings, vendors, fixtures and the worlds they live in.
+
+A ``World`` is one isolated state of every API: a backend per vendor, an id factory and the
+pending jobs. The server has a default world and may create more (sessions). Every request
+runs under its world's lock, so behaviour code sees a consistent state and check-then-act
+rules (one draft per group) hold under concurrency.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from draftmock.clock import VirtualClock
+from draftmock.errors import ConfigError
+from draftmock.fixtures import FixtureSource, FixtureValidator
+from draftmock.ids import Ids
+from draftmock.jobs import Job, Scheduler
+from draftmock.spec.document import Document
+from draftmock.vendors._kit import Context, Jobs, Settings, Vendor
+
+DEFAULT_WORLD = "default"
+
+
+class World:
+    def __init__(self, name: str, seed: int) -> None:
+        self.name = name
+        self.lock = threading.RLock()
+        self.ids = Ids(seed)
+        self.jobs = Scheduler()
+        self.backends: dict[str, Any] = {}
+
+
+class Runtime:
+    def __init__(
+        self,
+        vendors: Mapping[str, Vendor[Any]],
+        documents: Mapping[str, Document],
+        fixtures: Iterable[FixtureSource] = (),
+        *,
+        clock: VirtualClock | None = None,
+        settings: Settings | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.vendors = dict(vendors)
+        self.documents = dict(documents)
+        self.clock = clock or VirtualClock()
+        self.settings = settings or Settings()
+        self.seed = seed
+        self._validators = {
+            api: FixtureValidator(api, vendor.fixture_schema, self.documents[api])
+            for api, vendor in self.vendors.items()
+        }
+        self.fixtures: list[FixtureSource] = []
+        for source in fixtures:
+            self.add_fixture(source)
+        self._worlds: dict[str, World] = {}
+        self._worlds_lock = threading.Lock()
+
+    # -- fixtures and worlds --------------------------------------------------------------
+
+    def add_fixture(self, source: FixtureSource) -> None:
+        """Validate and keep a fixture; worlds created from now on load it."""
+        if source.api not in self.vendors:
+            raise ConfigError(f"{source.origin}: no API named {source.api!r} is served")
+        self._validators[source.api].check(source)
+        self.fixtures.append(source)
+
+    def world(self, name: str | None = None) -> World:
+        name = name or DEFAULT_WORLD
+        world = self._worlds.get(name)
+        if world is not None:
+            return world
+        with self._worlds_lock:
+            world = self._worlds.get(name)
+            if world is None:
+                world = self._new_world(name)
+                self._worlds[name] = world
+            return world
+
+    def worlds(self) -> list[str]:
+        return sorted(self._worlds)
+
+    def _new_world(self, name: str) -> World:
+        world = World(name, self.seed)
+        for api in self.vendors:
+            self._fill(world, api)
+        return world
+
+    def _fill(self, world: World, api: str) -> None:
+        vendor = self.vendors[api]
+        backend = vendor.new_backend()
+        now = self.clock.now()
+        for source in self.fixtures:
+            if source.api == api:
+                vendor.load_fixture(backend, source.data, world.ids, now)
+        world.backends[api] = backend
+
+    def reset(self, api: str | None = None, world_name: str | None = None) -> None:
+        """Back to the loaded fixtures: every API (or one) of one world (or all)."""
+        if api is not None and api not in self.vendors:
+            raise ConfigError(f"no API named {api!r} is served")
+        names = [world_name] if world_name else list(self._worlds)
+        for name in names:
+            world = self.world(name)
+            with world.lock:
+                for slug in [api] if api else list(self.vendors):
+                    world.jobs.discard(slug)
+                    self._fill(world, slug)
+
+    # -- time -----------------------------------------------------------------------------
+
+    def context(self, world: World, api: str, request_id: str, now: float) -> Context[Any]:
+        return Context(
+            api=api,
+            now=now,
+            ids=world.ids,
+            backend=world.backends[api],
+            jobs=Jobs(world.jobs, api, now),
+            settings=self.settings,
+            request_id=request_id,
+        )
+
+    def tick(self, world: World) -> list[Job]:
+        """Run every job of ``world`` that is due, in due order; returns them."""
+        ran: list[Job] = []
+        now = self.clock.now()
+        with world.lock:
+            while (job := world.jobs.pop_due(now)) is not None:
+                ctx = self.context(world, job.api, job.id, job.due)
+                ctx.failure = job.failure
+                self.vendors[job.api].jobs[job.kind](ctx, job.payload)
+                ran.append(job)
+        return ran
+
+    def advance(self, seconds: float) -> list[Job]:
+        """Move the clock and run what became due, in every world."""
+        self.clock.advance(seconds)
+        ran: list[Job] = []
+        for name in self.worlds():
+            ran.extend(self.tick(self.world(name)))
+        return ran

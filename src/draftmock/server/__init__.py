@@ -1,0 +1,1 @@
+"""The HTTP side: an ASGI app that routes to compiled operations and vendor handlers."""

@@ -1,0 +1,148 @@
+"""The ASGI application: ``/<api>/...`` goes to that API's pipeline, ``/__draftmock/...`` to
+the control API, ``/`` to an index page.
+
+The vendor path is a plain ASGI callable rather than a framework router: per request it only
+reads the body, calls the synchronous pipeline and writes the reply, so no per-request work
+repeats what was compiled at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from draftmock.ids import Ids
+from draftmock.runtime import Runtime
+from draftmock.server.admin import build_admin
+from draftmock.server.pipeline import ApiPipeline, Request
+from draftmock.spec.operations import compile_document
+from draftmock.vendors._kit import Reply
+
+log = logging.getLogger("draftmock.access")
+
+MAX_BODY = 256 * 1024 * 1024
+
+
+class DraftmockApp:
+    def __init__(self, runtime: Runtime, *, admin_token: str | None = None) -> None:
+        self.runtime = runtime
+        self.apis = {slug: compile_document(runtime.documents[slug]) for slug in runtime.vendors}
+        self.pipelines = {
+            slug: ApiPipeline(runtime, runtime.vendors[slug], self.apis[slug])
+            for slug in runtime.vendors
+        }
+        self.admin: ASGIApp = build_admin(self, admin_token=admin_token)
+        self._request_ids = Ids(seed=None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        slug, _, rest = path[1:].partition("/")
+        pipeline = self.pipelines.get(slug)
+        if pipeline is None:
+            await self.admin(scope, receive, send)
+            return
+        started = time.perf_counter()
+        body = await _read_body(receive)
+        headers = _headers(scope)
+        request = Request(
+            method=scope["method"],
+            path="/" + rest,
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=body,
+            request_id=self._request_ids.uuid(),
+            session=headers.get("x-draftmock-session"),
+        )
+        outcome = pipeline.handle(request)
+        await send_reply(send, outcome.reply)
+        if log.isEnabledFor(logging.INFO):
+            op = outcome.operation.operation_id if outcome.operation else "-"
+            log.info(
+                "%s %s %s -> %s %s %.1fms",
+                request.method,
+                path,
+                slug,
+                op,
+                outcome.reply.status,
+                (time.perf_counter() - started) * 1000,
+                extra={
+                    "api": slug,
+                    "operation": op,
+                    "status": outcome.reply.status,
+                    "method": request.method,
+                    "path": path,
+                },
+            )
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for key, value in scope["headers"]:
+        name = key.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {text}" if name in headers else text
+    return headers
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def encode_body(reply: Reply) -> bytes:
+    if reply.body is None:
+        return b""
+    if isinstance(reply.body, bytes):
+        return reply.body
+    if isinstance(reply.body, str) and not reply.media_type.endswith("json"):
+        return reply.body.encode("utf-8")
+    return orjson.dumps(reply.body)
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    payload = encode_body(reply)
+    raw_headers: list[tuple[bytes, bytes]] = [
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    if reply.body is not None:
+        raw_headers.append((b"content-type", reply.media_type.encode("latin-1")))
+    raw_headers.extend(
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in reply.headers.items()
+    )
+    await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def json_reply(status: int, body: Any) -> Reply:
+    return Reply(status, body)

@@ -1,0 +1,220 @@
+"""One request through one API, synchronously: route, tick, authenticate, validate, handle,
+check the reply. No I/O happens here; the ASGI layer reads the body before and writes after.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from draftmock.runtime import Runtime
+from draftmock.server.conformance import reply_problems
+from draftmock.spec.operations import CompiledApi, Operation
+from draftmock.spec.params import coerce
+from draftmock.spec.schema import Violation
+from draftmock.vendors._kit import AuthInput, Call, Reply, Vendor, VendorError
+
+log = logging.getLogger("draftmock")
+
+VIOLATION_HEADER = "x-draftmock-violation"
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    path: str  # below the API's mount point, e.g. /api/public/v2/datasets
+    query_string: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    request_id: str
+    session: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    reply: Reply
+    operation: Operation | None
+
+
+class ApiPipeline:
+    def __init__(self, runtime: Runtime, vendor: Vendor[Any], api: CompiledApi) -> None:
+        self.runtime = runtime
+        self.vendor = vendor
+        self.api = api
+        self.slug = vendor.slug
+        missing = sorted(set(api.operations) - set(vendor.operations.handlers))
+        self.unimplemented = frozenset(missing)
+
+    def handle(self, request: Request) -> Outcome:
+        op, raw_path, path_exists = self.api.router.match(request.method, request.path)
+        if op is None:
+            reply = self.vendor.render_no_route(
+                request.method, request.path, path_exists, request.request_id
+            )
+            return Outcome(reply, None)
+        world = self.runtime.world(request.session)
+        with world.lock:
+            self.runtime.tick(world)
+            reply = self._run(op, raw_path, request, world)
+        return Outcome(self._checked(op, reply, request), op)
+
+    def _run(self, op: Operation, raw_path: dict[str, str], request: Request, world: Any) -> Reply:
+        ctx = self.runtime.context(world, self.slug, request.request_id, self.runtime.clock.now())
+        try:
+            admission = self.vendor.authenticate(ctx, self._auth_input(op, request))
+            query = _query_values(request.query_string)
+            params, violations = _parameters(op, raw_path, query, request.headers)
+            body, body_violations = _body(op, request)
+            violations.extend(body_violations)
+            if violations:
+                reply = self.vendor.render_violations(violations, request.request_id)
+            elif op.operation_id in self.unimplemented:
+                raise VendorError("This operation is not implemented by the mock", status=501)
+            else:
+                call = Call(
+                    operation_id=op.operation_id,
+                    path=params["path"],
+                    query=params["query"],
+                    headers=request.headers,
+                    body=body,
+                    principal=admission.principal,
+                )
+                reply = self.vendor.operations.handlers[op.operation_id](ctx, call)
+            reply.headers = {**admission.headers, **reply.headers}
+            return reply
+        except VendorError as error:
+            return self.vendor.render_error(error, request.request_id)
+        except Exception as exc:  # a defect of the mock: say so loudly, never silently
+            log.error("%s %s failed:\n%s", self.slug, op.operation_id, traceback.format_exc())
+            return _diagnostic(f"{op.operation_id} raised {type(exc).__name__}: {exc}")
+
+    def _auth_input(self, op: Operation, request: Request) -> AuthInput:
+        credentials: dict[str, str | None] = {}
+        query: dict[str, str] | None = None
+        for requirement in op.security:
+            for name in requirement:
+                scheme = self.api.schemes[name]
+                if scheme.location == "query":
+                    query = query if query is not None else dict(parse_qsl(request.query_string))
+                    credentials[name] = query.get(scheme.param)
+                elif scheme.location == "cookie":
+                    credentials[name] = _cookie(request.headers.get("cookie", ""), scheme.param)
+                else:
+                    value = request.headers.get(scheme.param)
+                    if scheme.type == "http" and value is not None:
+                        prefix, _, rest = value.partition(" ")
+                        value = rest.strip() if prefix.lower() == scheme.scheme else None
+                    credentials[name] = value
+        return AuthInput(
+            operation_id=op.operation_id,
+            requirements=op.security,
+            credentials=credentials,
+            headers=request.headers,
+            method=request.method,
+            path=request.path,
+            query_string=request.query_string,
+            body=request.body,
+        )
+
+    def _checked(self, op: Operation, reply: Reply, request: Request) -> Reply:
+        problems = reply_problems(op, reply)
+        if not problems:
+            return reply
+        summary = "; ".join(problems)
+        log.error("off-spec response from %s %s: %s", self.slug, op.operation_id, summary)
+        if not self.runtime.settings.strict_responses:
+            return reply
+        return _diagnostic(f"the mock produced a response that breaks the contract: {summary}")
+
+
+def _diagnostic(message: str) -> Reply:
+    return Reply(
+        500,
+        {"draftmock_error": "contract violation", "message": message},
+        {VIOLATION_HEADER: message[:500]},
+    )
+
+
+def _query_values(query_string: str) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    if query_string:
+        for key, value in parse_qsl(query_string, keep_blank_values=True):
+            values.setdefault(key, []).append(value)
+    return values
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def _parameters(
+    op: Operation,
+    raw_path: dict[str, str],
+    query: dict[str, list[str]],
+    headers: Mapping[str, str],
+) -> tuple[dict[str, dict[str, Any]], list[Violation]]:
+    params: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
+    violations: list[Violation] = []
+    for param in op.parameters:
+        raw: list[str] | None
+        if param.location == "path":
+            raw = [raw_path[_group(param.name)]] if _group(param.name) in raw_path else None
+        elif param.location == "query":
+            raw = query.get(param.name)
+        elif param.location == "header":
+            value = headers.get(param.key)
+            raw = [value] if value is not None else None
+        else:
+            value = _cookie(headers.get("cookie", ""), param.name)
+            raw = [value] if value is not None else None
+        if raw is None:
+            if param.required:
+                violations.append(Violation((param.location, param.name), "required", "required"))
+            elif param.has_default:
+                params[param.location][param.name] = param.default
+            continue
+        value = coerce(param, raw)
+        violations.extend(param.validator.violations(value, (param.location, param.name)))
+        params[param.location][param.name] = value
+    return params, violations
+
+
+def _group(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
+
+
+def _body(op: Operation, request: Request) -> tuple[Any, list[Violation]]:
+    spec = op.body
+    if spec is None:
+        return None, []
+    raw = request.body
+    if not raw.strip():
+        if spec.required:
+            return None, [Violation(("body",), "required", "a request body is required")]
+        return None, []
+    media_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    declared, validator = spec.validator_for(media_type.lower())
+    if not declared:
+        # Clients that omit or mislabel JSON still get a precise answer: try JSON first.
+        declared, validator = spec.validator_for("application/json")
+        if not declared:
+            return None, [
+                Violation(("body",), "contentType", f"unsupported media type {media_type!r}")
+            ]
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, [Violation(("body", exc.pos), "json", f"invalid JSON: {exc.msg}")]
+    if validator is None:
+        return body, []
+    return body, validator.violations(body, ("body",))

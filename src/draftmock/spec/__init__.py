@@ -1,0 +1,1 @@
+"""OpenAPI documents: loading, compiling into operations, validating instances."""

@@ -1,0 +1,283 @@
+"""Compiling a document's paths into ``Operation``s and a ``Router`` that finds them.
+
+Everything per-operation is computed here, once: path regex, parameter coercion and validators,
+request-body validators per media type, response validators per status, security alternatives.
+At request time the server only looks things up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from draftmock.errors import SpecError
+from draftmock.spec.document import Document, escape
+from draftmock.spec.params import Parameter, primary_type
+from draftmock.spec.schema import SchemaValidator
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityScheme:
+    name: str
+    type: str  # "apiKey" | "http" | ...
+    location: str  # "header" | "query" | "cookie" (apiKey) or "header" (http)
+    param: str  # header/query/cookie name (lower-case for headers)
+    scheme: str  # "bearer" | "basic" for http
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    required: bool
+    validators: dict[str, SchemaValidator | None]  # media type -> validator
+
+    def validator_for(self, media_type: str) -> tuple[bool, SchemaValidator | None]:
+        if media_type in self.validators:
+            return True, self.validators[media_type]
+        for declared, validator in self.validators.items():
+            if declared.endswith("/*") and media_type.startswith(declared[:-1]):
+                return True, validator
+            if declared == "*/*":
+                return True, validator
+        return False, None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    status: str  # "200", "4XX" or "default"
+    content: dict[str, SchemaValidator | None]
+    required_headers: tuple[str, ...]
+    examples: dict[str, dict[str, Any]]  # media type -> {name: value}
+
+
+@dataclass(frozen=True)
+class Operation:
+    api: str
+    operation_id: str
+    method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    body: Body | None
+    responses: dict[str, ResponseSpec]
+    security: tuple[dict[str, list[str]], ...]
+    raw: dict[str, Any] = field(repr=False)
+
+    def response_for(self, status: int) -> ResponseSpec | None:
+        code = str(status)
+        return (
+            self.responses.get(code)
+            or self.responses.get(f"{code[0]}XX")
+            or self.responses.get("default")
+        )
+
+    @property
+    def documented_statuses(self) -> tuple[str, ...]:
+        return tuple(self.responses)
+
+
+@dataclass
+class CompiledApi:
+    document: Document
+    operations: dict[str, Operation]
+    schemes: dict[str, SecurityScheme]
+    router: Router
+
+
+class Router:
+    """Finds the operation for (method, path): exact paths first, then templates."""
+
+    def __init__(self, operations: list[Operation]) -> None:
+        self._static: dict[tuple[str, str], Operation] = {}
+        self._templates: list[tuple[re.Pattern[str], str, Operation]] = []
+        self._paths_static: set[str] = set()
+        templated: list[tuple[int, re.Pattern[str], str, Operation]] = []
+        for op in operations:
+            if "{" not in op.path:
+                self._static[(op.method, op.path)] = op
+                self._paths_static.add(op.path)
+            else:
+                literal = len(re.sub(r"\{[^}]+\}", "", op.path))
+                templated.append((literal, _template_regex(op.path), op.method, op))
+        # More literal characters first: /a/list beats /a/{id}.
+        templated.sort(key=lambda item: -item[0])
+        self._templates = [(regex, method, op) for _, regex, method, op in templated]
+
+    def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], bool]:
+        """(operation, raw path params, path_exists). ``path_exists`` tells 404 from 405."""
+        op = self._static.get((method, path))
+        if op is not None:
+            return op, {}, True
+        exists = path in self._paths_static
+        for regex, op_method, candidate in self._templates:
+            found = regex.fullmatch(path)
+            if found is None:
+                continue
+            exists = True
+            if op_method == method:
+                return candidate, found.groupdict(), True
+        return None, {}, exists
+
+
+def _template_regex(path: str) -> re.Pattern[str]:
+    pattern = ""
+    for piece in re.split(r"(\{[^}]+\})", path):
+        if piece.startswith("{") and piece.endswith("}"):
+            pattern += f"(?P<{_group(piece[1:-1])}>[^/]+)"
+        else:
+            pattern += re.escape(piece)
+    return re.compile(pattern)
+
+
+def _group(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def compile_document(document: Document) -> CompiledApi:
+    raw = document.raw
+    schemes = _security_schemes(document)
+    global_security = raw.get("security", [])
+    operations: dict[str, Operation] = {}
+    for path, item in (raw.get("paths") or {}).items():
+        item = document.resolve(item)
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            if method not in item:
+                continue
+            pointer = f"/paths/{escape(path)}/{method}"
+            op_raw = item[method]
+            op_id = op_raw.get("operationId")
+            if not op_id:
+                raise SpecError(f"{document.path.name}: {method.upper()} {path} has no operationId")
+            if op_id in operations:
+                raise SpecError(f"{document.path.name}: operationId {op_id} is used twice")
+            operations[op_id] = Operation(
+                api=document.api,
+                operation_id=op_id,
+                method=method.upper(),
+                path=path,
+                parameters=_parameters(document, pointer, shared, op_raw),
+                body=_body(document, pointer, op_raw),
+                responses=_responses(document, pointer, op_raw),
+                security=tuple(op_raw.get("security", global_security)),
+                raw=op_raw,
+            )
+    for op in operations.values():
+        for requirement in op.security:
+            for name in requirement:
+                if name not in schemes:
+                    raise SpecError(
+                        f"{document.path.name}: {op.operation_id} uses unknown security {name}"
+                    )
+    return CompiledApi(document, operations, schemes, Router(list(operations.values())))
+
+
+def _security_schemes(document: Document) -> dict[str, SecurityScheme]:
+    found: dict[str, SecurityScheme] = {}
+    declared = (document.raw.get("components") or {}).get("securitySchemes") or {}
+    for name, scheme in declared.items():
+        scheme = document.resolve(scheme)
+        kind = scheme.get("type", "")
+        if kind == "apiKey":
+            location = scheme.get("in", "header")
+            param = scheme["name"].lower() if location == "header" else scheme["name"]
+            found[name] = SecurityScheme(name, kind, location, param, "", scheme)
+        elif kind == "http":
+            found[name] = SecurityScheme(
+                name, kind, "header", "authorization", str(scheme.get("scheme", "")).lower(), scheme
+            )
+        else:
+            found[name] = SecurityScheme(name, kind, "header", "authorization", "", scheme)
+    return found
+
+
+def _parameters(
+    document: Document, op_pointer: str, shared: list[Any], op_raw: dict[str, Any]
+) -> tuple[Parameter, ...]:
+    """Path-level parameters overridden by operation-level ones, as OpenAPI specifies."""
+    path_pointer = op_pointer.rsplit("/", 1)[0]
+    merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+    for base, params in ((path_pointer, shared), (op_pointer, op_raw.get("parameters", []))):
+        for index, param in enumerate(params):
+            resolved = document.resolve(param)
+            pointer = _param_pointer(param, f"{base}/parameters/{index}")
+            merged[(resolved["name"], resolved["in"])] = (resolved, pointer)
+    result = []
+    for (name, location), (param, pointer) in merged.items():
+        schema = document.resolve(param.get("schema", {}))
+        kind = primary_type(schema)
+        items = document.resolve(schema.get("items", {})) if kind == "array" else {}
+        result.append(
+            Parameter(
+                name=name,
+                location=location,
+                required=bool(param.get("required", location == "path")),
+                kind=kind,
+                item_kind=primary_type(items) if items else "string",
+                explode=bool(param.get("explode", param.get("style", "form") == "form")),
+                validator=SchemaValidator(document, document.pointer_ref(f"{pointer}/schema")),
+                has_default="default" in schema,
+                default=schema.get("default"),
+            )
+        )
+    return tuple(result)
+
+
+def _param_pointer(param: Any, pointer: str) -> str:
+    if isinstance(param, dict) and isinstance(param.get("$ref"), str):
+        return str(param["$ref"])[1:]
+    return pointer
+
+
+def _body(document: Document, pointer: str, op_raw: dict[str, Any]) -> Body | None:
+    if "requestBody" not in op_raw:
+        return None
+    body = op_raw["requestBody"]
+    if isinstance(body, dict) and "$ref" in body:
+        pointer, body = body["$ref"][1:], document.resolve(body)
+    else:
+        pointer = f"{pointer}/requestBody"
+    validators: dict[str, SchemaValidator | None] = {}
+    for media_type, media in (body.get("content") or {}).items():
+        schema_pointer = f"{pointer}/content/{escape(media_type)}/schema"
+        validators[media_type] = (
+            SchemaValidator(document, document.pointer_ref(schema_pointer))
+            if "schema" in media
+            else None
+        )
+    return Body(required=bool(body.get("required", False)), validators=validators)
+
+
+def _responses(document: Document, pointer: str, op_raw: dict[str, Any]) -> dict[str, ResponseSpec]:
+    result: dict[str, ResponseSpec] = {}
+    for status, response in (op_raw.get("responses") or {}).items():
+        status = str(status).upper() if str(status).lower() != "default" else "default"
+        if isinstance(response, dict) and "$ref" in response:
+            base, response = response["$ref"][1:], document.resolve(response)
+        else:
+            base = f"{pointer}/responses/{escape(status)}"
+        content: dict[str, SchemaValidator | None] = {}
+        examples: dict[str, dict[str, Any]] = {}
+        for media_type, media in (response.get("content") or {}).items():
+            schema_pointer = f"{base}/content/{escape(media_type)}/schema"
+            content[media_type] = (
+                SchemaValidator(document, document.pointer_ref(schema_pointer))
+                if "schema" in media
+                else None
+            )
+            named = {
+                name: document.resolve(example).get("value")
+                for name, example in (media.get("examples") or {}).items()
+            }
+            if "example" in media:
+                named.setdefault("example", media["example"])
+            examples[media_type] = named
+        required_headers = tuple(
+            name.lower()
+            for name, header in (response.get("headers") or {}).items()
+            if document.resolve(header).get("required")
+        )
+        result[status] = ResponseSpec(status, content, required_headers, examples)
+    return result

@@ -1,0 +1,105 @@
+"""Compiled JSON-schema validators and the ``Violation`` they report.
+
+A validator is built once per schema at start-up; at request time we only call it. Violations
+carry a location (``("body", "items", 0, "name")``) and the failing keyword, so each vendor can
+render them in its own error format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+from openapi_schema_validator import (
+    OAS30Validator,
+    OAS31Validator,
+    oas30_format_checker,
+    oas31_format_checker,
+)
+
+from draftmock.spec.document import Document
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One reason an instance does not match its schema."""
+
+    loc: Loc
+    keyword: str
+    message: str
+    expected: Any = None
+    instance: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        where = ".".join(str(p) for p in self.loc) or "(root)"
+        return f"{where}: {self.message}"
+
+
+class SchemaValidator:
+    """Validates instances against one schema of one document."""
+
+    __slots__ = ("_validator", "schema")
+
+    def __init__(self, document: Document, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        if document.is_31:
+            self._validator = OAS31Validator(
+                schema, registry=document.registry, format_checker=oas31_format_checker
+            )
+        else:
+            self._validator = OAS30Validator(
+                schema, registry=document.registry, format_checker=oas30_format_checker
+            )
+
+    def is_valid(self, instance: Any) -> bool:
+        return bool(self._validator.is_valid(instance))
+
+    def violations(self, instance: Any, prefix: Loc = ()) -> list[Violation]:
+        if self._validator.is_valid(instance):
+            return []
+        return list(_flatten(self._validator.iter_errors(instance), prefix))
+
+
+def _flatten(errors: Iterable[ValidationError], prefix: Loc) -> Iterable[Violation]:
+    seen: set[tuple[Loc, str]] = set()
+    for error in sorted(errors, key=lambda e: (len(e.absolute_path), str(e.absolute_path))):
+        for violation in _to_violations(error, prefix):
+            key = (violation.loc, violation.keyword)
+            if key not in seen:
+                seen.add(key)
+                yield violation
+
+
+def _to_violations(error: ValidationError, prefix: Loc) -> Iterable[Violation]:
+    loc: Loc = prefix + tuple(error.absolute_path)
+    keyword = str(error.validator)
+    if keyword == "required" and isinstance(error.instance, dict):
+        for name in error.validator_value:
+            if name not in error.instance:
+                yield Violation((*loc, name), "required", f"'{name}' is required")
+        return
+    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        for name in error.instance:
+            if name not in allowed:
+                yield Violation(
+                    (*loc, name),
+                    "additionalProperties",
+                    f"'{name}' is not allowed",
+                    instance=error.instance[name],
+                )
+        return
+    if keyword in ("oneOf", "anyOf") and error.context:
+        # Report the branch that got furthest: the most specific explanation.
+        best = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(best.absolute_path) > len(error.absolute_path):
+            yield from _to_violations(best, prefix)
+            return
+    yield Violation(
+        loc, keyword, error.message, expected=error.validator_value, instance=error.instance
+    )

@@ -1,0 +1,12 @@
+"""The vendors draftmock simulates, by slug. Each is independent of the others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from draftmock.vendors._kit import Vendor
+from draftmock.vendors.promptlayer import vendor as promptlayer
+
+VENDORS: dict[str, Vendor[Any]] = {
+    promptlayer.slug: promptlayer,
+}

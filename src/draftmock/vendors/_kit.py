@@ -1,0 +1,201 @@
+"""What every vendor module is built from; nothing here knows about HTTP frameworks.
+
+A vendor is a ``Vendor`` value: its spec file, one handler per operationId, its job functions,
+a constructor for its in-memory backend, its authentication rule and its error renderers.
+Handlers receive a ``Context`` (time, ids, jobs, settings, the caller) and a ``Call`` (typed,
+already validated parameters and body) and return a ``Reply`` or raise a ``VendorError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from draftmock.ids import Ids
+from draftmock.jobs import Job, Scheduler
+from draftmock.spec.schema import Violation
+
+B = TypeVar("B")
+
+
+class VendorError(Exception):
+    """An error the simulated API answers with. Subclasses set class-level defaults."""
+
+    status: int = 400
+    message: str = "Bad request"
+    code: str | None = None
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        self.message = message if message is not None else type(self).message
+        self.status = status if status is not None else type(self).status
+        self.code = code if code is not None else type(self).code
+        self.headers = dict(headers or {})
+        self.extra = extra
+        super().__init__(self.message)
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+
+
+def ok(body: Any, **headers: str) -> Reply:
+    return Reply(200, body, dict(headers))
+
+
+def created(body: Any) -> Reply:
+    return Reply(201, body)
+
+
+def accepted(body: Any) -> Reply:
+    return Reply(202, body)
+
+
+def no_content() -> Reply:
+    return Reply(204, None)
+
+
+@dataclass(slots=True)
+class Call:
+    """One validated request, as a handler sees it."""
+
+    operation_id: str
+    path: dict[str, Any]
+    query: dict[str, Any]
+    headers: Mapping[str, str]
+    body: Any
+    principal: Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    async_delay: float = 2.0
+    strict_responses: bool = True
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def option(self, api: str, name: str, default: Any) -> Any:
+        return self.options.get(api, {}).get(name, default)
+
+
+class Jobs:
+    """A vendor's view of the scheduler: its own api, due times from the virtual clock."""
+
+    __slots__ = ("_api", "_now", "_scheduler")
+
+    def __init__(self, scheduler: Scheduler, api: str, now: float) -> None:
+        self._scheduler = scheduler
+        self._api = api
+        self._now = now
+
+    def schedule(
+        self, kind: str, payload: dict[str, Any], *, delay: float, not_before: float | None = None
+    ) -> Job:
+        due = self._now + delay
+        if not_before is not None and due < not_before:
+            due = not_before
+        return self._scheduler.schedule(self._api, kind, payload, due)
+
+    def due_of(self, kind: str, **match: Any) -> float | None:
+        return self._scheduler.due_of(self._api, kind, match)
+
+
+@dataclass(slots=True)
+class Context(Generic[B]):
+    """Everything behaviour code may use: no globals, no wall clock."""
+
+    api: str
+    now: float
+    ids: Ids
+    backend: B
+    jobs: Jobs
+    settings: Settings
+    request_id: str
+    failure: str | None = None  # set for a job the control plane asked to fail
+
+
+@dataclass(slots=True)
+class AuthInput:
+    """The credentials a request presented for the schemes its operation accepts."""
+
+    operation_id: str
+    requirements: tuple[dict[str, list[str]], ...]
+    credentials: dict[str, str | None]  # scheme name -> presented value (None: absent)
+    headers: Mapping[str, str]
+    method: str
+    path: str
+    query_string: str
+    body: bytes
+
+
+@dataclass(slots=True)
+class Admission:
+    principal: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Context[Any], Call], Reply]
+JobFunction = Callable[[Context[Any], dict[str, Any]], None]
+
+
+class OperationTable:
+    """operationId -> handler, filled by the ``@ops("operationId")`` decorator."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+
+    def __call__(self, operation_id: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if operation_id in self.handlers:
+                raise ValueError(f"operation {operation_id} registered twice")
+            self.handlers[operation_id] = handler
+            return handler
+
+        return register
+
+
+@dataclass(frozen=True)
+class Vendor(Generic[B]):
+    slug: str
+    title: str
+    spec_file: str
+    operations: OperationTable
+    new_backend: Callable[[], B]
+    load_fixture: Callable[[B, dict[str, Any], Ids, float], None]
+    fixture_schema: dict[str, Any]
+    authenticate: Callable[[Context[B], AuthInput], Admission]
+    render_error: Callable[[VendorError, str], Reply]
+    render_violations: Callable[[list[Violation], str], Reply]
+    render_no_route: Callable[[str, str, bool, str], Reply]
+    jobs: Mapping[str, JobFunction] = field(default_factory=dict)
+
+
+class SlidingWindowLimiter:
+    """``limit`` requests per ``window`` seconds per key, on the virtual clock."""
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._hits: dict[str, list[float]] = {}
+
+    def hit(self, key: str, now: float) -> tuple[bool, int, float]:
+        """Record one request; returns (allowed, remaining, seconds until a slot frees)."""
+        hits = [t for t in self._hits.get(key, []) if t > now - self.window]
+        if len(hits) >= self.limit:
+            self._hits[key] = hits
+            return False, 0, max(0.0, hits[0] + self.window - now)
+        hits.append(now)
+        self._hits[key] = hits
+        reset = hits[0] + self.window - now
+        return True, self.limit - len(hits), reset
