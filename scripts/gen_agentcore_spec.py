@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import re
 import sys
 from pathlib import Path
@@ -25,45 +26,52 @@ from referencing.jsonschema import DRAFT202012
 
 SERVICE = "bedrock-agentcore-control"
 OUTPUT = Path(__file__).resolve().parents[1] / "specs" / "agentcore.yaml"
+# fmt: off
 OPERATIONS = (
     "CreateDataset", "GetDataset", "UpdateDataset", "DeleteDataset", "ListDatasets",
     "CreateDatasetVersion", "ListDatasetVersions", "AddDatasetExamples",
     "UpdateDatasetExamples", "DeleteDatasetExamples", "ListDatasetExamples",
-)  # fmt: skip
+)
 SCHEMAS = "#/components/schemas/"
 METHODS = ("get", "put", "post", "delete", "patch")
 PARAM_IN = {"uri": "path", "querystring": "query", "header": "header"}
 JSON = "application/json"
 # Document shapes are "any JSON" ({}), except the dataset examples, which are JSON objects.
 DOCUMENT_OVERRIDES: dict[str, dict[str, Any]] = {"SensitiveJson": {"type": "object"}}
+SCALARS: dict[str, dict[str, Any]] = {
+    "integer": {"type": "integer", "format": "int32"},
+    "long": {"type": "integer", "format": "int64"},
+    "float": {"type": "number", "format": "float"},
+    "double": {"type": "number", "format": "double"},
+    "boolean": {"type": "boolean"},
+    "timestamp": {"type": "number", "description": "Epoch seconds (rest-json timestamps)."},
+    "blob": {"type": "string", "contentEncoding": "base64"},
+}
+BOUNDS = {"string": ("minLength", "maxLength"), "list": ("minItems", "maxItems"),
+          "map": ("minProperties", "maxProperties")}
+REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
+COMPONENTS: dict[str, Any] = {
+    "securitySchemes": {"sigv4": {"type": "apiKey", "in": "header", "name": "Authorization",
+                                  "x-amazon-apigateway-authtype": "awsSigv4"}},
+    "headers": {"RequestId": {"description": "AWS request id.", "required": True,
+                              "schema": {"type": "string"}}},
+}
 CORRECTIONS: list[dict[str, str]] = [
-    {
-        "id": "anchored-patterns",
-        "change": "Every model `pattern` is emitted as `^(?:<pattern>)$`.",
-        "reason": "AWS validates the whole value against the pattern; JSON Schema `pattern` "
-        "is unanchored, so the raw pattern would accept values the service rejects.",
-    },
-    {
-        "id": "create-dataset-required",
-        "change": "CreateDatasetRequest keeps the model's `required: [datasetName]`; `source` and "
-        "`schemaType` stay optional in the schema.",
-        "reason": "botocore 1.44.5 requires only datasetName, older references also require source "
-        "and schemaType. The schema allows every call boto3 can make; the mock's behaviour layer "
-        "rejects a CreateDataset without source or schemaType with a 400 ValidationException.",
-    },
-    {
-        "id": "sensitive-json-object",
-        "change": "The `SensitiveJson` document shape (dataset examples) is `type: object`, not "
-        "`{}`.",
-        "reason": "Every dataset example is a JSON object (exampleId plus schema fields).",
-    },
-    {
-        "id": "closed-output-structures",
-        "change": "Structures reachable only from responses (success and error) carry "
-        "`additionalProperties: false`; request structures stay open, unions are closed.",
-        "reason": "Responses are produced by the mock and must contain modeled members only; "
-        "AWS ignores unknown request members but rejects unknown union members.",
-    },
+    {"id": "anchored-patterns",
+     "note": "Every model `pattern` is emitted as `^(?:<pattern>)$`: AWS matches the whole value, "
+             "JSON Schema `pattern` is unanchored and would accept values the service rejects."},
+    {"id": "create-dataset-required",
+     "note": "CreateDatasetRequest keeps the model's `required: [datasetName]` (botocore 1.44.5); "
+             "older references also require `source` and `schemaType`. The schema accepts every "
+             "call boto3 can make; the mock's behaviour layer answers a CreateDataset without "
+             "`source` or `schemaType` with 400 ValidationException (FieldValidationFailed)."},
+    {"id": "sensitive-json-object",
+     "note": "The `SensitiveJson` document shape (a dataset example) is `type: object`, not `{}`: "
+             "every example is a JSON object."},
+    {"id": "closed-output-structures",
+     "note": "Structures reachable only from responses (success and error bodies) carry "
+             "`additionalProperties: false`; request structures stay open (AWS ignores unknown "
+             "members); unions are closed with exactly one member."},
 ]
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:dataset/support_eval-Ab12Cd34Ef"
 DSID = "support_eval-Ab12Cd34Ef"
@@ -79,7 +87,7 @@ IDS = {"datasetArn": ARN, "datasetId": DSID}
 SUMMARY = {**IDS, "datasetName": "support_eval", "description": "Support regression scenarios",
            "status": "ACTIVE", "draftStatus": "MODIFIED",
            "schemaType": "AGENTCORE_EVALUATION_PREDEFINED_V1", "exampleCount": 1,
-           "exampleCountByField": COUNTS, "createdAt": T0, "updatedAt": T1}  # fmt: skip
+           "exampleCountByField": COUNTS, "createdAt": T0, "updatedAt": T1}
 # operation -> (request body example or None, success response example)
 EXAMPLES: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {
     "CreateDataset": (
@@ -112,7 +120,8 @@ EXAMPLES: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {
         **IDS, "status": "UPDATING", "deletedCount": 1, "updatedAt": T1}),
     "ListDatasetExamples": ({"datasetVersion": "DRAFT", "maxResults": 10}, {
         **IDS, "datasetVersion": "DRAFT", "examples": [{"exampleId": EXAMPLE_ID, **SCENARIO}]}),
-}  # fmt: skip
+}
+# fmt: on
 
 Model = dict[str, Any]
 Schema = dict[str, Any]
@@ -155,8 +164,6 @@ def struct_schema(members: Model, required: list[str]) -> Schema:
 
 def shape_schema(name: str, shape: Model, closed: bool) -> Schema:
     kind = shape["type"]
-    bounds = {"string": ("minLength", "maxLength"), "list": ("minItems", "maxItems"),
-              "map": ("minProperties", "maxProperties")}.get(kind, ("minimum", "maximum"))  # fmt: skip
     if shape.get("document"):
         schema = dict(DOCUMENT_OVERRIDES.get(name, {}))
     elif kind == "structure":
@@ -174,53 +181,51 @@ def shape_schema(name: str, shape: Model, closed: bool) -> Schema:
     elif kind == "list":
         schema = {"type": "array", "items": ref(shape["member"]["shape"])}
     elif kind == "map":
-        schema = {"type": "object", "propertyNames": ref(shape["key"]["shape"]),
-                  "additionalProperties": ref(shape["value"]["shape"])}  # fmt: skip
-    elif kind in ("integer", "long"):
-        schema = {"type": "integer", "format": "int32" if kind == "integer" else "int64"}
-    elif kind in ("float", "double"):
-        schema = {"type": "number", "format": kind}
-    elif kind == "boolean":
-        schema = {"type": "boolean"}
-    elif kind == "timestamp":
-        schema = {"type": "number", "description": "Epoch seconds (rest-json timestamps)."}
-    elif kind == "blob":
-        schema = {"type": "string", "contentEncoding": "base64"}
+        key, value = shape["key"]["shape"], shape["value"]["shape"]
+        schema = {"type": "object", "propertyNames": ref(key), "additionalProperties": ref(value)}
+    elif kind in SCALARS:
+        schema = dict(SCALARS[kind])
     else:
         raise ValueError(f"{name}: unsupported shape type {kind}")
-    schema |= {bound: shape[key] for key, bound in zip(("min", "max"), bounds, strict=True)
-               if key in shape}  # fmt: skip
+    low, high = BOUNDS.get(kind, ("minimum", "maximum"))
+    schema |= {bound: shape[key] for key, bound in (("min", low), ("max", high)) if key in shape}
     if shape.get("sensitive"):
         schema["x-aws-sensitive"] = True
     return schema
 
 
-def error_response(names: list[str], shapes: Model) -> Schema:
-    statuses = {shapes[n]["error"]["httpStatusCode"] for n in names}
+def error_response(names: list[str], status: int) -> Schema:
+    """One error response; several exceptions sharing a status are merged with ``oneOf``."""
     schemas = [ref(n) for n in names]
+    error_type = {"type": "string", "enum": names}
     return {
-        "description": " or ".join(names) + f" (HTTP {statuses.pop()})",
+        "description": f"{' or '.join(names)} (HTTP {status})",
         "headers": {
-            "x-amzn-ErrorType": {"description": "The exception name.", "required": True,
-                                 "schema": {"type": "string", "enum": names}},
-            "x-amzn-RequestId": {"$ref": "#/components/headers/RequestId"},
+            "x-amzn-ErrorType": {"description": "Exception name.", "required": True,
+                                 "schema": error_type},
+            "x-amzn-RequestId": REQUEST_ID,
         },
         "content": {JSON: {"schema": schemas[0] if len(schemas) == 1 else {"oneOf": schemas}}},
     }  # fmt: skip
 
 
+def media(schema: Schema, example: Any) -> Schema:
+    return {JSON: {"schema": schema, "examples": {"default": {"value": example}}}}
+
+
 def operation(model: Model, name: str) -> tuple[str, str, Schema]:
     shapes, op = model["shapes"], model["operations"][name]
     http, inp = op["http"], shapes[op["input"]["shape"]]
-    params, body = [], {}
+    required = inp.get("required", [])
+    params, body = [], []
     for member, spec in inp["members"].items():
-        if spec.get("location") in PARAM_IN:
-            where = PARAM_IN[spec["location"]]
-            params.append({"name": spec.get("locationName", member), "in": where,
-                           "required": where == "path" or member in inp.get("required", []),
-                           "schema": ref(spec["shape"])})  # fmt: skip
-        else:
-            body[member] = spec
+        if spec.get("location") not in PARAM_IN:
+            body.append(member)
+            continue
+        where = PARAM_IN[spec["location"]]
+        params.append({"name": spec.get("locationName", member), "in": where,
+                       "required": where == "path" or member in required,
+                       "schema": ref(spec["shape"])})  # fmt: skip
     params.sort(key=lambda p: (("path", "query", "header").index(p["in"]), p["name"]))
     request_example, response_example = EXAMPLES[name]
     result: Schema = {"operationId": name, "summary": summary(op.get("documentation", "")),
@@ -229,91 +234,80 @@ def operation(model: Model, name: str) -> tuple[str, str, Schema]:
         result["x-aws-idempotent"] = True
     if params:
         result["parameters"] = params
-    if body:
-        media: Schema = {"schema": ref(op["input"]["shape"])}
-        if request_example is not None:
-            media["examples"] = {"default": {"value": request_example}}
-        required = any(m in inp.get("required", []) for m in body)
-        result["requestBody"] = {"required": required, "content": {JSON: media}}
-    success: Schema = {"description": "Success.",
-                       "headers": {"x-amzn-RequestId": {"$ref": "#/components/headers/RequestId"}},
-                       "content": {JSON: {"schema": ref(op["output"]["shape"]),
-                                          "examples": {"default": {"value": response_example}}}}}  # fmt: skip
-    by_status: dict[str, list[str]] = {}
+    if body:  # botocore sends a JSON body ({} at least) whenever the input has body members
+        result["requestBody"] = {
+            "required": any(m in required for m in body),
+            "content": media(ref(op["input"]["shape"]), request_example),
+        }
+    success = {"description": "Success.", "headers": {"x-amzn-RequestId": REQUEST_ID},
+               "content": media(ref(op["output"]["shape"]), response_example)}  # fmt: skip
+    errors: dict[int, list[str]] = {}
     for error in op.get("errors", []):
-        status = str(shapes[error["shape"]]["error"]["httpStatusCode"])
-        by_status.setdefault(status, []).append(error["shape"])
-    by_status.setdefault("403", ["AccessDeniedException"])  # every call can fail SigV4 checks
-    responses: Schema = {str(http.get("responseCode", 200)): success}
-    for status, names in by_status.items():
-        responses[status] = (
-            {"$ref": f"#/components/responses/{names[0]}"}
-            if len(names) == 1
-            else error_response(sorted(names), shapes)
+        errors.setdefault(shapes[error["shape"]]["error"]["httpStatusCode"], []).append(
+            error["shape"]
         )
+    errors.setdefault(403, ["AccessDeniedException"])
+    responses: Schema = {str(http.get("responseCode", 200)): success}
+    for status, names in errors.items():
+        one = {"$ref": f"#/components/responses/{names[0]}"}
+        responses[str(status)] = one if len(names) == 1 else error_response(sorted(names), status)
     result["responses"] = dict(sorted(responses.items()))
-    path = re.sub(r"\{(\w+)\+\}", r"{\1}", http["requestUri"])
+    path = re.sub(r"\{(\w+)\+\}", r"{\1}", http["requestUri"])  # greedy labels
     return path, http["method"].lower(), result
 
 
-def load_model() -> Model:
-    model: Model = Loader().load_service_model(SERVICE, "service-2")
-    return model
+def access_denied_note(ops: Model) -> dict[str, str]:
+    listed = {o: {e["shape"] for e in ops[o].get("errors", [])} for o in OPERATIONS}
+    added = [o for o in OPERATIONS if "AccessDeniedException" not in listed[o]]
+    where = f"added for {', '.join(added)}" if added else "the model lists it for all of them"
+    return {"id": "access-denied-everywhere",
+            "note": "Every operation documents 403 AccessDeniedException (missing or invalid "
+                    f"SigV4 signature); {where}."}  # fmt: skip
 
 
 def build_spec(model: Model | None = None) -> dict[str, Any]:
     """The OpenAPI document for the dataset operations, as a plain dict."""
-    model = model or load_model()
-    shapes, ops = model["shapes"], model["operations"]
+    model = model or Loader().load_service_model(SERVICE, "service-2")
+    shapes, ops, meta = model["shapes"], model["operations"], model["metadata"]
     inputs = [ops[o]["input"]["shape"] for o in OPERATIONS]
     outputs = [ops[o]["output"]["shape"] for o in OPERATIONS]
-    errors = sorted({e["shape"] for o in OPERATIONS for e in ops[o].get("errors", [])}
-                    | {"AccessDeniedException"})  # fmt: skip
+    errors = {e["shape"] for o in OPERATIONS for e in ops[o].get("errors", [])}
+    errors = sorted(errors | {"AccessDeniedException"})
     request_side = reachable(shapes, inputs)
     closed = reachable(shapes, outputs + errors) - request_side
     schemas: Schema = {}
     for name in sorted(request_side | closed):
-        if name in inputs:
-            body = {m: s for m, s in shapes[name]["members"].items() if "location" not in s}
-            if body:
-                schemas[name] = struct_schema(body, shapes[name].get("required", []))
+        if name in inputs:  # only the body members; the rest became parameters
+            members = {m: s for m, s in shapes[name]["members"].items() if "location" not in s}
+            if members:
+                schemas[name] = struct_schema(members, shapes[name].get("required", []))
         else:
             schemas[name] = shape_schema(name, shapes[name], name in closed)
     paths: dict[str, Schema] = {}
     for name in OPERATIONS:
         path, method, op = operation(model, name)
         paths.setdefault(path, {})[method] = op
-    meta = model["metadata"]
+    responses = {e: error_response([e], shapes[e]["error"]["httpStatusCode"]) for e in errors}
+    version = botocore.__version__
     return {
         "openapi": "3.1.0",
         "info": {
             "title": f"{meta['serviceFullName']} — Datasets",
             "version": meta["apiVersion"],
             "description": f"Generated by scripts/gen_agentcore_spec.py from the botocore "
-            f"{botocore.__version__} model of {SERVICE} (apiVersion {meta['apiVersion']}). "
-            "Do not edit by hand.",
+            f"{version} service model ({meta['uid']}). Do not edit by hand.",
             "x-aws-api-version": meta["apiVersion"],
-            "x-botocore-version": botocore.__version__,
+            "x-botocore-version": version,
             "x-aws-protocol": meta["protocol"],
             "x-aws-signing-name": meta["signingName"],
         },
         "servers": [{"url": f"https://{meta['endpointPrefix']}.us-east-1.amazonaws.com"}],
         "security": [{"sigv4": []}],
         "tags": [{"name": "Datasets"}],
-        "x-draftmock-corrections": CORRECTIONS,
-        "paths": {
-            p: {m: paths[p][m] for m in METHODS if m in paths[p]} for p in sorted(paths)
-        },
-        "components": {
-            "securitySchemes": {"sigv4": {"type": "apiKey", "in": "header",
-                                          "name": "Authorization",
-                                          "x-amazon-apigateway-authtype": "awsSigv4"}},
-            "headers": {"RequestId": {"description": "Request id.", "required": True,
-                                      "schema": {"type": "string"}}},
-            "responses": {e: error_response([e], shapes) for e in errors},
-            "schemas": schemas,
-        },
-    }  # fmt: skip
+        "x-draftmock-corrections": [*CORRECTIONS, access_denied_note(ops)],
+        "paths": {p: {m: paths[p][m] for m in METHODS if m in paths[p]} for p in sorted(paths)},
+        "components": {**COMPONENTS, "responses": responses, "schemas": schemas},
+    }
 
 
 def check_examples(spec: dict[str, Any]) -> list[str]:
@@ -327,9 +321,9 @@ def check_examples(spec: dict[str, Any]) -> list[str]:
             media = [(f"{base}/requestBody", op.get("requestBody", {}))]
             media += [(f"{base}/responses/{s}", r) for s, r in op["responses"].items()]
             for pointer, holder in media:
-                for name, example in holder.get("content", {}).get(JSON, {}).get(
-                    "examples", {}
-                ).items():
+                for name, example in (
+                    holder.get("content", {}).get(JSON, {}).get("examples", {}).items()
+                ):
                     schema = {"$ref": f"{uri}#{pointer}/content/application~1json/schema"}
                     validator = Draft202012Validator(schema, registry=registry)
                     problems += [
@@ -339,15 +333,9 @@ def check_examples(spec: dict[str, Any]) -> list[str]:
     return problems
 
 
-class _Dumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def render(spec: dict[str, Any]) -> str:
-    text: str = yaml.dump(
-        spec, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    plain = json.loads(json.dumps(spec))  # no shared objects, hence no YAML anchors
+    text: str = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=100)
     return "# Generated by scripts/gen_agentcore_spec.py. Do not edit.\n" + text
 
 
@@ -367,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
     if current == text:
         return 0
-    diff = list(difflib.unified_diff(current.splitlines(), text.splitlines(),
-                                     str(OUTPUT), "regenerated", lineterm=""))  # fmt: skip
+    old, new = current.splitlines(), text.splitlines()
+    diff = list(difflib.unified_diff(old, new, str(OUTPUT), "regenerated", lineterm=""))
     changed = sum(1 for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---"))
     print(f"{OUTPUT} is stale: {changed} changed lines. Run scripts/gen_agentcore_spec.py.")
     print("\n".join(diff[:60]))

@@ -1,0 +1,83 @@
+"""An independent referee: every response a test receives is validated by openapi-core.
+
+The server validates its own replies; this checks them again with a second implementation, so a
+defect in draftmock's validator cannot hide an off-spec response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+VIOLATION_HEADER = "x-draftmock-violation"
+
+
+class _Request:
+    def __init__(self, request: httpx.Request, base_url: str) -> None:
+        url = request.url
+        self.host_url = f"{url.scheme}://{url.netloc.decode()}"
+        self.path = url.path
+        self.full_url_pattern = self.host_url + url.path
+        self.method = request.method.lower()
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(list(request.url.params.multi_items())),
+            header=Headers(list(request.headers.items())),
+            cookie=ImmutableMultiDict(),
+        )
+        self.content_type = request.headers.get("content-type", "application/json")
+        self.body = request.content or None
+
+
+class _Response:
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        self.content_type = response.headers.get("content-type", "application/json")
+        self.headers = Headers(list(response.headers.items()))
+        self.data = response.content
+
+
+class Referee:
+    def __init__(self, spec: dict[str, Any], base_url: str) -> None:
+        self.base_url = base_url
+        self.api = OpenAPI.from_dict({**spec, "servers": [{"url": base_url}]})
+
+    def check(self, response: httpx.Response) -> None:
+        if VIOLATION_HEADER in response.headers:
+            raise AssertionError(
+                f"the mock flagged its own response: {response.headers[VIOLATION_HEADER]}"
+            )
+        errors = list(
+            self.api.iter_response_errors(
+                _Request(response.request, self.base_url), _Response(response)
+            )
+        )
+        if errors:
+            details = "; ".join(_explain(e) for e in errors)
+            raise AssertionError(
+                f"{response.request.method} {response.request.url} -> {response.status_code} "
+                f"does not conform to the spec: {details}\nbody: {response.text[:500]}"
+            )
+
+
+def _explain(error: BaseException) -> str:
+    parts = [str(error)]
+    for inner in getattr(error, "schema_errors", []) or []:
+        parts.append(f"{list(inner.absolute_path)}: {inner.message}")
+    cause = error.__cause__
+    if cause is not None:
+        parts.append(_explain(cause))
+    return " / ".join(parts)
+
+
+def refereed_client(spec: dict[str, Any], base_url: str, **kwargs: Any) -> httpx.Client:
+    referee = Referee(spec, base_url)
+
+    def on_response(response: httpx.Response) -> None:
+        response.read()
+        referee.check(response)
+
+    return httpx.Client(base_url=base_url, event_hooks={"response": [on_response]}, **kwargs)
