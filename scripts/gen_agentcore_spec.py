@@ -21,7 +21,7 @@ import botocore
 import yaml
 from botocore.loaders import Loader
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 SERVICE = "bedrock-agentcore-control"
@@ -195,7 +195,7 @@ def shape_schema(name: str, shape: Model, closed: bool) -> Schema:
 
 
 def error_response(names: list[str], status: int) -> Schema:
-    """One error response; several exceptions sharing a status are merged with ``oneOf``."""
+    """One error response; exceptions sharing a status are merged with ``anyOf`` (bodies overlap)."""
     schemas = [ref(n) for n in names]
     error_type = {"type": "string", "enum": names}
     return {
@@ -205,7 +205,7 @@ def error_response(names: list[str], status: int) -> Schema:
                                  "schema": error_type},
             "x-amzn-RequestId": REQUEST_ID,
         },
-        "content": {JSON: {"schema": schemas[0] if len(schemas) == 1 else {"oneOf": schemas}}},
+        "content": {JSON: {"schema": schemas[0] if len(schemas) == 1 else {"anyOf": schemas}}},
     }  # fmt: skip
 
 
@@ -271,8 +271,8 @@ def build_spec(model: Model | None = None) -> dict[str, Any]:
     shapes, ops, meta = model["shapes"], model["operations"], model["metadata"]
     inputs = [ops[o]["input"]["shape"] for o in OPERATIONS]
     outputs = [ops[o]["output"]["shape"] for o in OPERATIONS]
-    errors = {e["shape"] for o in OPERATIONS for e in ops[o].get("errors", [])}
-    errors = sorted(errors | {"AccessDeniedException"})
+    listed = {e["shape"] for o in OPERATIONS for e in ops[o].get("errors", [])}
+    errors = sorted(listed | {"AccessDeniedException"})
     request_side = reachable(shapes, inputs)
     closed = reachable(shapes, outputs + errors) - request_side
     schemas: Schema = {}
@@ -313,7 +313,7 @@ def build_spec(model: Model | None = None) -> dict[str, Any]:
 def check_examples(spec: dict[str, Any]) -> list[str]:
     """Validate every media-type example against its schema, resolving refs in the document."""
     uri = "urn:draftmock:agentcore"
-    registry: Registry[Any] = Registry().with_resource(uri, Resource(spec, DRAFT202012))
+    registry: Registry[Any] = Registry().with_resource(uri, DRAFT202012.create_resource(spec))
     problems = []
     for path, item in spec["paths"].items():
         for method, op in item.items():
