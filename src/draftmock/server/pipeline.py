@@ -52,11 +52,13 @@ class ApiPipeline:
         self.unimplemented = frozenset(missing)
 
     def handle(self, request: Request) -> Outcome:
-        op, raw_path, path_exists = self.api.router.match(request.method, request.path)
+        op, raw_path, allowed = self.api.router.match(request.method, request.path)
         if op is None:
             reply = self.vendor.render_no_route(
-                request.method, request.path, path_exists, request.request_id
+                request.method, request.path, allowed, request.request_id
             )
+            if allowed:
+                reply.headers.setdefault("allow", ", ".join(sorted(set(allowed))))
             return Outcome(reply, None)
         world = self.runtime.world(request.session)
         with world.lock:

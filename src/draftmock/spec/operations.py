@@ -92,12 +92,10 @@ class Router:
     def __init__(self, operations: list[Operation]) -> None:
         self._static: dict[tuple[str, str], Operation] = {}
         self._templates: list[tuple[re.Pattern[str], str, Operation]] = []
-        self._paths_static: set[str] = set()
         templated: list[tuple[int, re.Pattern[str], str, Operation]] = []
         for op in operations:
             if "{" not in op.path:
                 self._static[(op.method, op.path)] = op
-                self._paths_static.add(op.path)
             else:
                 literal = len(re.sub(r"\{[^}]+\}", "", op.path))
                 templated.append((literal, _template_regex(op.path), op.method, op))
@@ -105,20 +103,20 @@ class Router:
         templated.sort(key=lambda item: -item[0])
         self._templates = [(regex, method, op) for _, regex, method, op in templated]
 
-    def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], bool]:
-        """(operation, raw path params, path_exists). ``path_exists`` tells 404 from 405."""
+    def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], list[str]]:
+        """(operation, raw path params, methods allowed on the path). No methods: unknown path."""
         op = self._static.get((method, path))
         if op is not None:
-            return op, {}, True
-        exists = path in self._paths_static
+            return op, {}, [method]
+        allowed = [m for (m, p) in self._static if p == path]
         for regex, op_method, candidate in self._templates:
             found = regex.fullmatch(path)
             if found is None:
                 continue
-            exists = True
             if op_method == method:
-                return candidate, found.groupdict(), True
-        return None, {}, exists
+                return candidate, found.groupdict(), [method]
+            allowed.append(op_method)
+        return None, {}, allowed
 
 
 def _template_regex(path: str) -> re.Pattern[str]:

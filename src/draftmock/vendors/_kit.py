@@ -177,7 +177,7 @@ class Vendor(Generic[B]):
     authenticate: Callable[[Context[B], AuthInput], Admission]
     render_error: Callable[[VendorError, str], Reply]
     render_violations: Callable[[list[Violation], str], Reply]
-    render_no_route: Callable[[str, str, bool, str], Reply]
+    render_no_route: Callable[[str, str, list[str], str], Reply]
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
 
 

@@ -77,8 +77,8 @@ def render_error(error: VendorError, request_id: str) -> Reply:
     return Reply(error.status, body, dict(error.headers))
 
 
-def render_no_route(method: str, path: str, path_exists: bool, request_id: str) -> Reply:
-    if path_exists:
+def render_no_route(method: str, path: str, allowed: list[str], request_id: str) -> Reply:
+    if allowed:
         return Reply(405, {"detail": "Method Not Allowed"})
     return Reply(404, {"detail": "Not Found"})
 

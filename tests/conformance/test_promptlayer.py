@@ -1,0 +1,50 @@
+"""Schemathesis against the running mock: our spec, and seed 000's fragment as an independent
+contract. Zero failures on every check, error paths included."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from draftmock.paths import specs_dir
+from draftmock.server.app import DraftmockApp
+from draftmock.testing import LiveServer
+from tests.conformance.runner import HERE, schemathesis
+from tests.conftest import frozen_runtime
+from tests.contracts.test_promptlayer_seed import corrected_fragment
+
+pytestmark = pytest.mark.conformance
+
+HEADERS = {"X-API-KEY": "pl-demo-key"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    with LiveServer(DraftmockApp(frozen_runtime())) as live:
+        yield live
+
+
+def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"[-6000:]
+
+
+def test_our_spec_has_no_failures(server: LiveServer) -> None:
+    result = schemathesis(
+        specs_dir() / "promptlayer.yaml",
+        f"{server.url}/promptlayer",
+        headers=HEADERS,
+        config=HERE / "promptlayer.toml",
+        max_examples=25,
+    )
+    _assert_clean(result)
+
+
+def test_seed_fragment_has_no_failures(server: LiveServer, tmp_path: Path) -> None:
+    fragment = tmp_path / "seed-000.yaml"
+    fragment.write_text(yaml.safe_dump(corrected_fragment()))
+    result = schemathesis(fragment, f"{server.url}/promptlayer", headers=HEADERS, max_examples=50)
+    _assert_clean(result)
