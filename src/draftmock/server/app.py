@@ -8,6 +8,7 @@ repeats what was compiled at start-up.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -55,7 +56,7 @@ class DraftmockApp:
         headers = _headers(scope)
         request = Request(
             method=scope["method"],
-            path="/" + rest,
+            path=_raw_path(scope, slug) or "/" + rest,
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=body,
@@ -94,6 +95,17 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
+def _raw_path(scope: Scope, slug: str) -> str | None:
+    """The path below the mount point, still percent-encoded, so an encoded ``/`` inside a
+    path parameter cannot split it; the pipeline decodes parameters after routing."""
+    raw = scope.get("raw_path")
+    if not raw:
+        return None
+    text = raw.decode("latin-1").partition("?")[0]
+    prefix = f"/{slug}"
+    return text[len(prefix) :] or "/" if text.startswith(prefix) else None
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     headers: dict[str, str] = {}
     for key, value in scope["headers"]:
@@ -126,7 +138,10 @@ def encode_body(reply: Reply) -> bytes:
         return reply.body
     if isinstance(reply.body, str) and not reply.media_type.endswith("json"):
         return reply.body.encode("utf-8")
-    return orjson.dumps(reply.body)
+    try:
+        return orjson.dumps(reply.body)
+    except TypeError:  # integers beyond 64 bits or lone surrogates echoed from the request
+        return json.dumps(reply.body, separators=(",", ":")).encode("ascii")
 
 
 async def send_reply(send: Send, reply: Reply) -> None:

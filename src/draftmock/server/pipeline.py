@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import orjson
 
@@ -28,7 +28,7 @@ VIOLATION_HEADER = "x-draftmock-violation"
 @dataclass(slots=True)
 class Request:
     method: str
-    path: str  # below the API's mount point, e.g. /api/public/v2/datasets
+    path: str  # below the API's mount point, percent-encoded, e.g. /api/public/v2/datasets
     query_string: str
     headers: Mapping[str, str]  # lower-case names
     body: bytes
@@ -170,7 +170,8 @@ def _parameters(
     for param in op.parameters:
         raw: list[str] | None
         if param.location == "path":
-            raw = [raw_path[_group(param.name)]] if _group(param.name) in raw_path else None
+            group = _group(param.name)
+            raw = [unquote(raw_path[group])] if group in raw_path else None
         elif param.location == "query":
             raw = query.get(param.name)
         elif param.location == "header":
@@ -217,6 +218,18 @@ def _body(op: Operation, request: Request) -> tuple[Any, list[Violation]]:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return None, [Violation(("body", exc.pos), "json", f"invalid JSON: {exc.msg}")]
+    body = _integral_floats_as_ints(body)
     if validator is None:
         return body, []
     return body, validator.violations(body, ("body",))
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """JSON has one number type: ``2.0`` is a valid ``integer``; hand behaviour code an int."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**63 else value
+    if isinstance(value, dict):
+        return {k: _integral_floats_as_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(v) for v in value]
+    return value
