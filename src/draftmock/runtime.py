@@ -18,7 +18,7 @@ from draftmock.fixtures import FixtureSource, FixtureValidator
 from draftmock.ids import Ids
 from draftmock.jobs import Job, Scheduler
 from draftmock.spec.document import Document
-from draftmock.vendors._kit import Context, Jobs, Settings, Vendor
+from draftmock.vendors._kit import Blob, Blobs, Context, Jobs, Settings, Vendor
 
 DEFAULT_WORLD = "default"
 
@@ -30,6 +30,7 @@ class World:
         self.ids = Ids(seed)
         self.jobs = Scheduler()
         self.backends: dict[str, Any] = {}
+        self.blobs: dict[str, Blob] = {}
 
 
 class Runtime:
@@ -120,6 +121,7 @@ class Runtime:
             jobs=Jobs(world.jobs, api, now),
             settings=self.settings,
             request_id=request_id,
+            blobs=Blobs(world.blobs, world.ids),
         )
 
     def tick(self, world: World) -> list[Job]:

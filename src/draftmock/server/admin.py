@@ -147,6 +147,16 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         served = {**document.raw, "servers": [{"url": f"{base}/{document.api}"}]}
         return JSONResponse(served)
 
+    async def blob(request: Request) -> Response:
+        """A file a vendor published (e.g. a pre-signed download URL); gone once expired."""
+        world = world_of(request)
+        found = world.blobs.get(request.path_params["blob_id"])
+        if found is None:
+            return _error(404, "no such file")
+        if runtime.clock.now() >= found.expires_at:
+            return _error(403, "this link has expired")
+        return Response(found.content, media_type=found.media_type)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "apis": sorted(runtime.vendors)})
 
@@ -175,6 +185,7 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         Route(f"{PREFIX}/jobs/run", jobs_run, methods=["POST"]),
         Route(f"{PREFIX}/reset", reset, methods=["POST"]),
         Route(f"{PREFIX}/specs/{{api}}", spec),
+        Route(f"{PREFIX}/blobs/{{blob_id}}", blob),
         Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     return Starlette(routes=routes)

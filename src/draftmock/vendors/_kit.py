@@ -112,6 +112,29 @@ class Jobs:
 
 
 @dataclass(slots=True)
+class Blob:
+    content: bytes
+    media_type: str
+    expires_at: float
+
+
+class Blobs:
+    """Files the mock itself serves (pre-signed download URLs) at ``/__draftmock/blobs/<id>``."""
+
+    PATH = "/__draftmock/blobs/"
+
+    def __init__(self, store: dict[str, Blob], ids: Ids) -> None:
+        self._store = store
+        self._ids = ids
+
+    def publish(self, content: bytes, media_type: str, expires_at: float) -> str:
+        """Store ``content``; returns the path (below the server root) that serves it."""
+        blob_id = self._ids.token(24)
+        self._store[blob_id] = Blob(content, media_type, expires_at)
+        return self.PATH + blob_id
+
+
+@dataclass(slots=True)
 class Context(Generic[B]):
     """Everything behaviour code may use: no globals, no wall clock."""
 
@@ -122,6 +145,7 @@ class Context(Generic[B]):
     jobs: Jobs
     settings: Settings
     request_id: str
+    blobs: Blobs
     failure: str | None = None  # set for a job the control plane asked to fail
 
 
