@@ -8,10 +8,14 @@ dialect, validated with ``nullable`` support).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import jsonschema_rs
 import yaml
 from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
@@ -33,9 +37,15 @@ class Document:
     def is_31(self) -> bool:
         return str(self.raw.get("openapi", "")).startswith("3.1")
 
+    @cached_property
+    def fast_registry(self) -> jsonschema_rs.Registry:
+        """The document for the compiled (Rust) validators; 3.0's ``nullable`` made explicit."""
+        contents = self.raw if self.is_31 else explicit_nullable(copy.deepcopy(self.raw))
+        return jsonschema_rs.Registry([(self.uri, contents)])
+
     def pointer_ref(self, pointer: str) -> dict[str, str]:
         """A schema that is a ``$ref`` to ``pointer`` inside this document."""
-        return {"$ref": f"{self.uri}#{pointer}"}
+        return {"$ref": f"{self.uri}#{quote(pointer, safe='/~')}"}
 
     def resolve(self, node: Any) -> Any:
         """Follow local ``$ref``s (``#/...``) until a non-reference node is reached."""
@@ -47,6 +57,23 @@ class Document:
             node = lookup(self.raw, ref[1:])
             seen += 1
         return node
+
+
+def explicit_nullable(node: Any) -> Any:
+    """OpenAPI 3.0 ``nullable: true`` as plain JSON Schema (``null`` added to type and enum)."""
+    if isinstance(node, dict):
+        if node.get("nullable") is True:
+            kind = node.get("type")
+            if isinstance(kind, str):
+                node["type"] = [kind, "null"]
+            if isinstance(node.get("enum"), list) and None not in node["enum"]:
+                node["enum"] = [*node["enum"], None]
+        for value in node.values():
+            explicit_nullable(value)
+    elif isinstance(node, list):
+        for value in node:
+            explicit_nullable(value)
+    return node
 
 
 def escape(token: str) -> str:

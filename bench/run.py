@@ -1,0 +1,179 @@
+"""Throughput, latency and memory of draftmock beside Stoplight Prism, in one run.
+
+    python bench/run.py [--duration 10] [--connections 32] [--rounds 3]
+
+Needs `wrk` (Debian package) and Prism (`npm ci --prefix bench`). Both servers serve
+specs/promptlayer.yaml on loopback and receive the same seed 000 create-draft request
+(`POST /api/public/v2/dataset-versions/create-draft`, `{"dataset_group_id": 123}`, X-API-KEY).
+Prism answers its static 201 example. draftmock does the full stateful path: authentication,
+request validation, the one-draft rule under the world lock, the reply built by the vendor module
+and validated against the spec; after the first 201 every request is the documented 409.
+Rounds are interleaved, a fresh server process each round; medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+SPEC = ROOT / "specs" / "promptlayer.yaml"
+PATH = "/api/public/v2/dataset-versions/create-draft"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(port: int, timeout: float = 30) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return time.monotonic() - started
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (npx starts node as a child)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            todo.extend(int(c) for c in children)
+        except (OSError, AttributeError):
+            continue
+    return total / 1024
+
+
+SERVERS = {
+    "draftmock": lambda port: [
+        sys.executable,
+        "-m",
+        "draftmock",
+        "serve",
+        "--port",
+        str(port),
+        "--quiet",
+    ],
+    "prism": lambda port: [
+        str(BENCH / "node_modules" / ".bin" / "prism"),
+        "mock",
+        str(SPEC),
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
+        "-v",
+        "silent",
+    ],
+}
+BASE = {"draftmock": "/promptlayer", "prism": ""}
+
+
+def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(BENCH / "create_draft.lua"),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": latency("50%"),
+        "p99_ms": latency("99%"),
+        "non_2xx": float(non2xx.group(1)) if non2xx else 0.0,
+    }
+
+
+def measure(name: str, duration: int, connections: int) -> dict[str, float]:
+    port = free_port()
+    proc = subprocess.Popen(
+        SERVERS[name](port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        cold = wait_for(port)
+        url = f"http://127.0.0.1:{port}{BASE[name]}{PATH}"
+        wrk(url, 3, connections)  # warm-up
+        result = wrk(url, duration, connections)
+        result["rss_mb"] = tree_rss_mb(proc.pid)
+        result["cold_start_s"] = cold
+        return result
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=sorted(SERVERS))
+    args = parser.parse_args()
+    names = [args.only] if args.only else list(SERVERS)
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for _ in range(args.rounds):
+        for name in names:
+            runs[name].append(measure(name, args.duration, args.connections))
+    summary = {
+        name: {key: statistics.median(r[key] for r in results) for key in results[0]}
+        for name, results in runs.items()
+    }
+    print(f"{'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'start s':>8}")
+    for name, s in summary.items():
+        print(
+            f"{name:<10} {s['rps']:>9.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
+            f"{s['rss_mb']:>8.1f} {s['cold_start_s']:>8.2f}"
+        )
+    if "draftmock" in summary and "prism" in summary:
+        print(
+            f"throughput ratio draftmock/prism: {summary['draftmock']['rps'] / summary['prism']['rps']:.2f}"
+        )
+    out = BENCH / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"create_draft-{int(time.time())}.json").write_text(
+        json.dumps({"runs": runs, "median": summary}, indent=2)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
