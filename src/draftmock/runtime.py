@@ -58,6 +58,7 @@ class Runtime:
             self.add_fixture(source)
         self._worlds: dict[str, World] = {}
         self._worlds_lock = threading.Lock()
+        self.world()  # load the fixtures now: a bad one is a start-up error, not a first-request one
 
     # -- fixtures and worlds --------------------------------------------------------------
 

@@ -1,0 +1,64 @@
+"""`draftmock serve` as a user runs it: a real process, a real port, Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_and_stops_on_ctrl_c() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "draftmock", "serve", "--port", str(port), "--log-format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/__draftmock/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        assert "promptlayer" in health.json()["apis"]
+        created = httpx.post(
+            f"http://127.0.0.1:{port}/promptlayer/api/public/v2/dataset-versions/create-draft",
+            json={"dataset_group_id": 123},
+            headers={"X-API-KEY": "pl-demo-key"},
+        )
+        assert created.status_code == 201
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    assert '"operation": "createDraftDatasetVersion"' in stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_bad_fixture_stops_start_up_with_a_clear_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.promptlayer.yaml"
+    bad.write_text("workspaces: [{id: 'one'}]\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "draftmock", "serve", "--fixtures", str(bad), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "bad.promptlayer.yaml" in result.stderr
+    assert "workspaces/0/id" in result.stderr
