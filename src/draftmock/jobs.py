@@ -21,14 +21,18 @@ class Job:
     api: str = field(compare=False)
     kind: str = field(compare=False)
     payload: dict[str, Any] = field(compare=False, default_factory=dict)
+    operation: str | None = field(compare=False, default=None)
     failure: str | None = field(compare=False, default=None)
+    polls_left: int | None = field(compare=False, default=None)
 
     def describe(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "api": self.api,
             "kind": self.kind,
-            "due": self.due,
+            "operation": self.operation,
+            "due": self.due if self.due != float("inf") else None,
+            "polls_left": self.polls_left,
             "payload": self.payload,
             "failure": self.failure,
         }
@@ -39,11 +43,49 @@ class Scheduler:
         self._heap: list[Job] = []
         self._seq = itertools.count(1)
 
-    def schedule(self, api: str, kind: str, payload: dict[str, Any], due: float) -> Job:
+    def schedule(
+        self,
+        api: str,
+        kind: str,
+        payload: dict[str, Any],
+        due: float,
+        *,
+        operation: str | None = None,
+        failure: str | None = None,
+        polls_left: int | None = None,
+    ) -> Job:
+        """Add a job; ``due`` may be ``inf`` (manual, or waiting for polls)."""
         seq = next(self._seq)
-        job = Job(due=due, seq=seq, id=f"job-{seq}", api=api, kind=kind, payload=payload)
+        job = Job(
+            due=due,
+            seq=seq,
+            id=f"job-{seq}",
+            api=api,
+            kind=kind,
+            payload=payload,
+            operation=operation,
+            failure=failure,
+            polls_left=polls_left,
+        )
         heapq.heappush(self._heap, job)
         return job
+
+    def polled(self, api: str, now: float) -> int:
+        """One status read of ``api``: poll-driven jobs count down; those at zero become due."""
+        flipped = 0
+        for job in self._heap:
+            if job.api == api and job.polls_left is not None:
+                job.polls_left -= 1
+                if job.polls_left <= 0:
+                    job.polls_left = None
+                    job.due = now
+                    flipped += 1
+        if flipped:
+            heapq.heapify(self._heap)
+        return flipped
+
+    def get(self, job_id: str) -> Job | None:
+        return next((job for job in self._heap if job.id == job_id), None)
 
     def pop_due(self, now: float) -> Job | None:
         if self._heap and self._heap[0].due <= now:
@@ -68,12 +110,12 @@ class Scheduler:
         return max(dues) if dues else None
 
     def reschedule(self, job_id: str, due: float) -> Job | None:
-        for job in self._heap:
-            if job.id == job_id:
-                job.due = due
-                heapq.heapify(self._heap)
-                return job
-        return None
+        job = self.get(job_id)
+        if job is not None:
+            job.due = due
+            job.polls_left = None
+            heapq.heapify(self._heap)
+        return job
 
     def discard(self, api: str | None = None) -> None:
         self._heap = [job for job in self._heap if api is not None and job.api != api]

@@ -14,9 +14,12 @@ from typing import Any
 
 from draftmock.clock import VirtualClock
 from draftmock.errors import ConfigError
+from draftmock.faults import Faults
 from draftmock.fixtures import FixtureSource, FixtureValidator
 from draftmock.ids import Ids
 from draftmock.jobs import Job, Scheduler
+from draftmock.journal import Coverage, Journal
+from draftmock.progression import Progressions
 from draftmock.spec.document import Document
 from draftmock.vendors._kit import Blob, Blobs, Context, Jobs, Settings, Vendor
 
@@ -24,13 +27,23 @@ DEFAULT_WORLD = "default"
 
 
 class World:
-    def __init__(self, name: str, seed: int) -> None:
+    def __init__(self, name: str, seed: int, journal_limit: int) -> None:
         self.name = name
         self.lock = threading.RLock()
         self.ids = Ids(seed)
         self.jobs = Scheduler()
         self.backends: dict[str, Any] = {}
         self.blobs: dict[str, Blob] = {}
+        # Steering, kept per world so sessions steer independently.
+        self.faults = Faults()
+        self.progressions = Progressions()
+        self.fail_next: dict[tuple[str, str], int] = {}
+        self.journal = Journal(journal_limit)
+        self.coverage = Coverage()
+
+    def state_parts(self) -> dict[str, Any]:
+        """What a snapshot of this world holds (steering and history are not state)."""
+        return {"ids": self.ids, "jobs": self.jobs, "backends": self.backends, "blobs": self.blobs}
 
 
 class Runtime:
@@ -43,12 +56,14 @@ class Runtime:
         clock: VirtualClock | None = None,
         settings: Settings | None = None,
         seed: int = 0,
+        journal_limit: int = 1000,
     ) -> None:
         self.vendors = dict(vendors)
         self.documents = dict(documents)
         self.clock = clock or VirtualClock()
         self.settings = settings or Settings()
         self.seed = seed
+        self.journal_limit = journal_limit
         self._validators = {
             api: FixtureValidator(api, vendor.fixture_schema, self.documents[api])
             for api, vendor in self.vendors.items()
@@ -85,7 +100,7 @@ class Runtime:
         return sorted(self._worlds)
 
     def _new_world(self, name: str) -> World:
-        world = World(name, self.seed)
+        world = World(name, self.seed, self.journal_limit)
         for api in self.vendors:
             self._fill(world, api)
         return world
@@ -110,16 +125,26 @@ class Runtime:
                 for slug in [api] if api else list(self.vendors):
                     world.jobs.discard(slug)
                     self._fill(world, slug)
+                world.coverage.clear(api)
 
     # -- time -----------------------------------------------------------------------------
 
-    def context(self, world: World, api: str, request_id: str, now: float) -> Context[Any]:
+    def context(
+        self, world: World, api: str, request_id: str, now: float, operation: str | None = None
+    ) -> Context[Any]:
         return Context(
             api=api,
             now=now,
             ids=world.ids,
             backend=world.backends[api],
-            jobs=Jobs(world.jobs, api, now),
+            jobs=Jobs(
+                world.jobs,
+                api,
+                now,
+                operation=operation,
+                progressions=world.progressions,
+                fail_next=world.fail_next,
+            ),
             settings=self.settings,
             request_id=request_id,
             blobs=Blobs(world.blobs, world.ids),
@@ -131,7 +156,7 @@ class Runtime:
         now = self.clock.now()
         with world.lock:
             while (job := world.jobs.pop_due(now)) is not None:
-                ctx = self.context(world, job.api, job.id, job.due)
+                ctx = self.context(world, job.api, job.id, job.due, job.operation)
                 ctx.failure = job.failure
                 self.vendors[job.api].jobs[job.kind](ctx, job.payload)
                 ran.append(job)

@@ -8,6 +8,7 @@ repeats what was compiled at start-up.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -64,9 +65,24 @@ class DraftmockApp:
             session=headers.get("x-draftmock-session"),
         )
         outcome = pipeline.handle(request)
+        if outcome.delay > 0:
+            await asyncio.sleep(outcome.delay)
         await send_reply(send, outcome.reply)
+        op_id = outcome.operation.operation_id if outcome.operation else None
+        world = self.runtime.world(request.session)
+        world.journal.record(
+            at=self.runtime.clock.now(),
+            method=request.method,
+            path=path,
+            api=slug,
+            operation_id=op_id,
+            status=outcome.reply.status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            session=world.name,
+            fault=outcome.fault,
+        )
         if log.isEnabledFor(logging.INFO):
-            op = outcome.operation.operation_id if outcome.operation else "-"
+            op = op_id or "-"
             log.info(
                 "%s %s %s -> %s %s %.1fms",
                 request.method,

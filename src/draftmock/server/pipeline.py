@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl, unquote
 
 import orjson
 
-from draftmock.runtime import Runtime
+from draftmock.runtime import Runtime, World
 from draftmock.server.conformance import reply_problems
+from draftmock.server.steering import Preference, fault_reply, parse_prefer, preferred_reply
 from draftmock.spec.operations import CompiledApi, Operation
 from draftmock.spec.params import coerce
 from draftmock.spec.schema import Violation
@@ -40,6 +41,9 @@ class Request:
 class Outcome:
     reply: Reply
     operation: Operation | None
+    delay: float = 0.0  # injected latency, waited out by the ASGI layer (never under the lock)
+    fault: str | None = None  # id of the fault rule that answered
+    session: str = ""
 
 
 class ApiPipeline:
@@ -61,21 +65,42 @@ class ApiPipeline:
                 reply.headers.setdefault("allow", ", ".join(sorted(set(allowed))))
             return Outcome(reply, None)
         world = self.runtime.world(request.session)
+        outcome = Outcome(Reply(500), op, session=world.name)
         with world.lock:
+            if op.operation_id in self.vendor.status_operations:
+                world.jobs.polled(self.slug, self.runtime.clock.now())
             self.runtime.tick(world)
-            reply = self._run(op, raw_path, request, world)
-        return Outcome(self._checked(op, reply, request), op)
+            reply = self._run(op, raw_path, request, world, outcome)
+            outcome.reply = self._checked(op, reply, request)
+            world.coverage.record(self.slug, op.operation_id, outcome.reply.status)
+        return outcome
 
-    def _run(self, op: Operation, raw_path: dict[str, str], request: Request, world: Any) -> Reply:
-        ctx = self.runtime.context(world, self.slug, request.request_id, self.runtime.clock.now())
+    def _run(
+        self,
+        op: Operation,
+        raw_path: dict[str, str],
+        request: Request,
+        world: World,
+        outcome: Outcome,
+    ) -> Reply:
+        now = self.runtime.clock.now()
+        ctx = self.runtime.context(world, self.slug, request.request_id, now, op.operation_id)
         try:
             admission = self.vendor.authenticate(ctx, self._auth_input(op, request))
             query = _query_values(request.query_string)
             params, violations = _parameters(op, raw_path, query, request.headers)
             body, body_violations = _body(op, request)
             violations.extend(body_violations)
+            preference = parse_prefer(request.headers.get("prefer"))
+            decision = world.faults.decide(self.slug, op.operation_id, world.ids.random)
+            outcome.delay = decision.delay_seconds
             if violations:
                 reply = self.vendor.render_violations(violations, request.request_id)
+            elif preference.wanted:
+                reply = preferred_reply(self.api.document, op, preference)
+            elif decision.rule is not None and decision.rule.status is not None:
+                outcome.fault = decision.rule.id
+                reply = self._fault(op, decision.rule.status, decision.rule.message, request)
             elif op.operation_id in self.unimplemented:
                 raise VendorError("This operation is not implemented by the mock", status=501)
             else:
@@ -95,6 +120,13 @@ class ApiPipeline:
         except Exception as exc:  # a defect of the mock: say so loudly, never silently
             log.error("%s %s failed:\n%s", self.slug, op.operation_id, traceback.format_exc())
             return _diagnostic(f"{op.operation_id} raised {type(exc).__name__}: {exc}")
+
+    def _fault(self, op: Operation, status: int, message: str, request: Request) -> Reply:
+        """The vendor's own error for ``status``; the spec's example if the vendor has none."""
+        reply = fault_reply(self.vendor, status, message, request.request_id)
+        if reply.status == status and not reply_problems(op, reply):
+            return reply
+        return preferred_reply(self.api.document, op, Preference(code=status))
 
     def _auth_input(self, op: Operation, request: Request) -> AuthInput:
         credentials: dict[str, str | None] = {}

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from draftmock.ids import Ids
 from draftmock.jobs import Job, Scheduler
+from draftmock.progression import NEVER, Progressions
 from draftmock.spec.schema import Violation
 
 B = TypeVar("B")
@@ -90,22 +91,61 @@ class Settings:
 
 
 class Jobs:
-    """A vendor's view of the scheduler: its own api, due times from the virtual clock."""
+    """A vendor's view of the scheduler: its own api, due times from the virtual clock.
 
-    __slots__ = ("_api", "_now", "_scheduler")
+    How a job progresses is the control plane's choice per operation (``Progressions``): after
+    the vendor's delay (or another number of seconds), after N status polls, or manually. The
+    control plane can also ask for the next job of an operation to fail (``fail_next``).
+    """
 
-    def __init__(self, scheduler: Scheduler, api: str, now: float) -> None:
+    __slots__ = ("_api", "_fail_next", "_now", "_operation", "_progressions", "_scheduler")
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        api: str,
+        now: float,
+        *,
+        operation: str | None = None,
+        progressions: Progressions | None = None,
+        fail_next: dict[tuple[str, str], int] | None = None,
+    ) -> None:
         self._scheduler = scheduler
         self._api = api
         self._now = now
+        self._operation = operation
+        self._progressions = progressions
+        self._fail_next = fail_next
 
     def schedule(
         self, kind: str, payload: dict[str, Any], *, delay: float, not_before: float | None = None
     ) -> Job:
-        due = self._now + delay
+        rule = self._progressions.get(self._api, self._operation) if self._progressions else None
+        polls: int | None = None
+        if rule is None or rule.mode == "time":
+            seconds = rule.seconds if rule is not None and rule.seconds is not None else delay
+            due = self._now + seconds
+        else:
+            due = NEVER
+            polls = rule.polls if rule.mode == "polls" else None
         if not_before is not None and due < not_before:
             due = not_before
-        return self._scheduler.schedule(self._api, kind, payload, due)
+        return self._scheduler.schedule(
+            self._api,
+            kind,
+            payload,
+            due,
+            operation=self._operation,
+            failure=self._take_failure(),
+            polls_left=polls,
+        )
+
+    def _take_failure(self) -> str | None:
+        key = (self._api, self._operation or "")
+        if not self._fail_next or self._fail_next.get(key, 0) <= 0:
+            return None
+        self._fail_next[key] -= 1
+        return "failure requested through /__draftmock/jobs/fail-next"
 
     def due_of(self, kind: str, **match: Any) -> float | None:
         return self._scheduler.due_of(self._api, kind, match)
@@ -203,6 +243,8 @@ class Vendor(Generic[B]):
     render_violations: Callable[[list[Violation], str], Reply]
     render_no_route: Callable[[str, str, list[str], str], Reply]
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
+    # Operations a client polls to watch async work (they advance "polls" progressions).
+    status_operations: frozenset[str] = frozenset()
 
 
 class SlidingWindowLimiter:

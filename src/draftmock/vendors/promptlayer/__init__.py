@@ -29,4 +29,5 @@ vendor: Vendor[Backend] = Vendor(
     render_violations=errors.render_violations,
     render_no_route=errors.render_no_route,
     jobs={service.COPY_JOB: service.finish_copy, service.PUBLISH_JOB: service.finish_publish},
+    status_operations=frozenset({"listDatasets", "getDatasetRows"}),
 )

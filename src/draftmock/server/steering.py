@@ -1,0 +1,120 @@
+"""Answers chosen by the caller or the control plane instead of by behaviour code.
+
+- ``Prefer`` (Prism-compatible): ``code=<status>`` answers that documented status, ``example=<name>``
+  a named example, ``dynamic=true`` a body generated from the schema. State is not touched.
+- Fault rules: the vendor's own error for a documented status, rendered by the vendor module.
+
+Either way the reply comes from the contract, and is checked against it like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from draftmock.spec.document import Document
+from draftmock.spec.examples import generate
+from draftmock.spec.operations import Operation, ResponseSpec
+from draftmock.vendors._kit import Reply, Vendor, VendorError
+
+MOCK_ERROR_HEADER = "x-draftmock-error"
+
+
+@dataclass(frozen=True)
+class Preference:
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+
+    @property
+    def wanted(self) -> bool:
+        return self.code is not None or self.example is not None or self.dynamic
+
+
+def parse_prefer(header: str | None) -> Preference:
+    if not header:
+        return Preference()
+    values: dict[str, str] = {}
+    for token in header.replace(";", ",").split(","):
+        key, _, value = token.strip().partition("=")
+        values[key.strip().lower()] = value.strip().strip('"')
+    code = values.get("code")
+    return Preference(
+        code=int(code) if code and code.isdigit() else None,
+        example=values.get("example") or None,
+        dynamic=values.get("dynamic", "").lower() == "true",
+    )
+
+
+def mock_refusal(message: str) -> Reply:
+    """The mock's own 400 for a steering request it cannot honour (clearly marked as such)."""
+    return Reply(
+        400, {"draftmock_error": "bad steering", "message": message}, {MOCK_ERROR_HEADER: message}
+    )
+
+
+def preferred_reply(document: Document, op: Operation, preference: Preference) -> Reply:
+    status, spec = _pick_status(op, preference)
+    if spec is None:
+        documented = ", ".join(op.documented_statuses)
+        return mock_refusal(
+            f"Prefer asks for {preference.code or preference.example!r}, which "
+            f"{op.operation_id} does not document (documented: {documented})"
+        )
+    headers = {name: _header_value(document, op, status, name) for name in spec.required_headers}
+    if not spec.content:
+        return Reply(status, None, headers)
+    media_type = next(iter(spec.content))
+    examples = spec.examples.get(media_type, {})
+    if preference.example is not None and preference.example in examples:
+        body = examples[preference.example]
+    elif examples and not preference.dynamic:
+        body = next(iter(examples.values()))
+    else:
+        body = generate(document, _schema(document, op, status, media_type))
+    return Reply(status, body, headers, media_type)
+
+
+def _pick_status(op: Operation, preference: Preference) -> tuple[int, ResponseSpec | None]:
+    if preference.code is not None:
+        return preference.code, op.response_for(preference.code)
+    if preference.example is not None:
+        for key, spec in op.responses.items():
+            if key.isdigit() and any(
+                preference.example in named for named in spec.examples.values()
+            ):
+                return int(key), spec
+        return 0, None
+    for key, spec in op.responses.items():
+        if key.isdigit() and key.startswith("2"):
+            return int(key), spec
+    return 0, None
+
+
+def _response_raw(document: Document, op: Operation, status: int) -> dict[str, Any]:
+    responses = op.raw.get("responses", {})
+    raw = (
+        responses.get(str(status))
+        or responses.get(f"{str(status)[0]}XX")
+        or responses.get("default")
+    )
+    resolved: dict[str, Any] = document.resolve(raw) or {}
+    return resolved
+
+
+def _schema(document: Document, op: Operation, status: int, media_type: str) -> Any:
+    return (
+        _response_raw(document, op, status).get("content", {}).get(media_type, {}).get("schema", {})
+    )
+
+
+def _header_value(document: Document, op: Operation, status: int, name: str) -> str:
+    for header_name, header in (_response_raw(document, op, status).get("headers") or {}).items():
+        if header_name.lower() == name:
+            value = generate(document, document.resolve(header).get("schema", {}))
+            return str(value)
+    return "draftmock"
+
+
+def fault_reply(vendor: Vendor[Any], status: int, message: str, request_id: str) -> Reply:
+    return vendor.render_error(VendorError(message, status=status), request_id)
