@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from draftmock.vendors._kit import Vendor
+from draftmock.vendors.agentcore import vendor as agentcore
 from draftmock.vendors.promptlayer import vendor as promptlayer
 
 VENDORS: dict[str, Vendor[Any]] = {
     promptlayer.slug: promptlayer,
+    agentcore.slug: agentcore,
 }

@@ -1,0 +1,53 @@
+"""clientToken: a retry with the same token and the same parameters gets the original reply.
+
+Tokens are remembered per account and operation, with a fingerprint of everything else the call
+carried (path, query, body minus the token). The same token with different parameters is refused
+with ValidationException (reason IdempotentParameterMismatchException). Requests run under the
+world's lock, so concurrent retries see either nothing (and run) or the remembered reply.
+Only successes are remembered: a refused call changed nothing and may be retried for real.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+
+from draftmock.vendors._kit import Call, Context, Reply
+from draftmock.vendors.agentcore.errors import REQUEST_ID, ValidationException
+from draftmock.vendors.agentcore.models import Backend, Principal, Remembered
+
+Handler = Callable[[Context[Backend], Call], Reply]
+
+
+def fingerprint(call: Call) -> str:
+    body = {k: v for k, v in (call.body or {}).items() if k != "clientToken"}
+    return json.dumps([call.path, call.query, body], sort_keys=True, default=str)
+
+
+def idempotent(handler: Handler) -> Handler:
+    """Wrap a handler whose body may carry ``clientToken``."""
+
+    def run(ctx: Context[Backend], call: Call) -> Reply:
+        token = (call.body or {}).get("clientToken")
+        if token is None:
+            return handler(ctx, call)
+        principal: Principal = call.principal
+        account = ctx.backend.account(principal.account_id)
+        key = (call.operation_id, token)
+        seen = account.tokens.get(key)
+        current = fingerprint(call)
+        if seen is not None:
+            if seen.fingerprint != current:
+                raise ValidationException(
+                    f"The clientToken {token} was already used with different parameters",
+                    reason="IdempotentParameterMismatchException",
+                )
+            return Reply(seen.status, copy.deepcopy(seen.body), {REQUEST_ID: ctx.request_id})
+        reply = handler(ctx, call)
+        if 200 <= reply.status < 300:
+            account.tokens[key] = Remembered(current, reply.status, copy.deepcopy(reply.body))
+        return reply
+
+    run.__name__ = getattr(handler, "__name__", "idempotent")
+    return run
