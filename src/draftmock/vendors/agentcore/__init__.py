@@ -46,4 +46,5 @@ vendor: Vendor[Backend] = Vendor(
     render_violations=errors.render_violations,
     render_no_route=errors.render_no_route,
     jobs=service.JOBS,
+    status_operations=frozenset({"GetDataset"}),
 )

@@ -93,11 +93,26 @@ class InternalServerException(AgentCoreError):
     code = "InternalServerException"
 
 
+BY_STATUS = {
+    400: "ValidationException",
+    402: "ServiceQuotaExceededException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    409: "ConflictException",
+    429: "ThrottlingException",
+}
+
+
 def render_error(error: VendorError, request_id: str) -> Reply:
-    code = error.code if isinstance(error, AgentCoreError) and error.code else None
-    if code is None:  # an engine-level error (e.g. 501 not implemented): still rest-json
-        code = "InternalServerException"
-    body: dict[str, Any] = {"message": error.message or code, **error.extra}
+    """Any error as rest-json; engine errors (injected faults) are named by their status."""
+    extra = dict(error.extra)
+    if isinstance(error, AgentCoreError) and error.code:
+        code = error.code
+    else:
+        code = BY_STATUS.get(error.status, "InternalServerException")
+        if code == "ValidationException":
+            extra.setdefault("reason", "FieldValidationFailed")
+    body: dict[str, Any] = {"message": error.message or code, **extra}
     headers = {ERROR_TYPE: code, REQUEST_ID: request_id, **error.headers}
     return Reply(error.status, body, headers)
 

@@ -118,10 +118,16 @@ def example_problems(schema_type: str, example: Any, where: str) -> list[tuple[s
     problems = []
     errors = _VALIDATORS[schema_type].iter_errors(example)
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-        name = where + "".join(
+        base = where + "".join(
             f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
         )
-        problems.append((name, f"{name} does not match {schema_type}: {error.message}"))
+        if error.validator == "required" and isinstance(error.instance, dict):
+            for member in error.validator_value:
+                if member not in error.instance:
+                    name = f"{base}.{member}"
+                    problems.append((name, f"{name} is required by {schema_type}"))
+            continue
+        problems.append((base, f"{base} does not match {schema_type}: {error.message}"))
     return problems
 
 
