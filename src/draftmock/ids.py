@@ -20,6 +20,16 @@ class Ids:
         self._counters: defaultdict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, object]:
+        with self._lock:
+            return {"random": self._random.getstate(), "counters": dict(self._counters)}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._random = random.Random()
+        self._random.setstate(_as_tuples(state["random"]))  # type: ignore[arg-type]
+        self._counters = defaultdict(int, state["counters"])  # type: ignore[call-overload]
+        self._lock = threading.Lock()
+
     def next_int(self, kind: str, *, start: int = 1) -> int:
         """The next integer of a sequence; sequences are independent per ``kind``."""
         with self._lock:
@@ -44,3 +54,10 @@ class Ids:
         """A float in [0, 1), for probabilistic behaviour."""
         with self._lock:
             return self._random.random()
+
+
+def _as_tuples(value: object) -> object:
+    """``random.getstate()`` is nested tuples; a JSON round trip turns them into lists."""
+    if isinstance(value, list | tuple):
+        return tuple(_as_tuples(v) for v in value)
+    return value

@@ -43,6 +43,17 @@ class Scheduler:
         self._heap: list[Job] = []
         self._seq = itertools.count(1)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "heap": list(self._heap),
+            "next_seq": max((j.seq for j in self._heap), default=0) + 1,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._heap = list(state["heap"])
+        heapq.heapify(self._heap)
+        self._seq = itertools.count(int(state["next_seq"]))
+
     def schedule(
         self,
         api: str,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -89,7 +89,7 @@ class Coverage:
         else:
             self._seen = {k: v for k, v in self._seen.items() if k[0] != api}
 
-    def report(self, documented: dict[str, dict[str, Iterable[str]]]) -> dict[str, Any]:
+    def report(self, documented: Mapping[str, Mapping[str, Iterable[str]]]) -> dict[str, Any]:
         """``documented``: api -> operationId -> documented status keys ("200", "4XX", ...)."""
         apis: dict[str, Any] = {}
         total = covered = 0

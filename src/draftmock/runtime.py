@@ -8,6 +8,7 @@ rules (one draft per group) hold under concurrency.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -126,6 +127,41 @@ class Runtime:
                     world.jobs.discard(slug)
                     self._fill(world, slug)
                 world.coverage.clear(api)
+
+    def snapshot(self, world: World) -> dict[str, Any]:
+        with world.lock:
+            return copy.deepcopy(world.state_parts())
+
+    def restore(self, world: World, parts: dict[str, Any]) -> None:
+        parts = copy.deepcopy(parts)
+        missing = set(self.vendors) - set(parts["backends"])
+        if missing:
+            raise ConfigError(f"the state holds no data for {', '.join(sorted(missing))}")
+        with world.lock:
+            world.ids = parts["ids"]
+            world.jobs = parts["jobs"]
+            world.backends = {api: parts["backends"][api] for api in self.vendors}
+            world.blobs = parts["blobs"]
+
+    def load_into(self, world: World, sources: Iterable[FixtureSource]) -> list[str]:
+        """Load more fixtures into one world (validated first, all or nothing)."""
+        sources = list(sources)
+        for source in sources:
+            if source.api not in self.vendors:
+                raise ConfigError(f"{source.origin}: no API named {source.api!r} is served")
+            self._validators[source.api].check(source)
+        with world.lock:
+            before = self.snapshot(world)
+            try:
+                for source in sources:
+                    vendor = self.vendors[source.api]
+                    vendor.load_fixture(
+                        world.backends[source.api], source.data, world.ids, self.clock.now()
+                    )
+            except Exception:
+                self.restore(world, before)
+                raise
+        return [source.api for source in sources]
 
     # -- time -----------------------------------------------------------------------------
 

@@ -1,17 +1,18 @@
 """The control API under ``/__draftmock/`` and the index page at ``/``.
 
-Small on purpose: time (read, freeze, resume, advance, set), pending jobs (list, run now),
-reset, and the pristine specs (with ``servers`` pointing at this mock, for Schemathesis and
-Swagger UI). Callers from non-loopback addresses are refused unless ``--admin-token`` is set
-and presented.
+Documented in ``server/control.yaml`` (served at ``/__draftmock/openapi.json``). Requests carrying
+``X-Draftmock-Session`` act on that session's world; the clock is shared by all worlds. Callers
+from non-loopback addresses are refused unless ``--admin-token`` is set and presented.
 """
 
 from __future__ import annotations
 
-import html
 import ipaddress
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -19,12 +20,26 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from draftmock.clock import ClockError, iso
-from draftmock.errors import ConfigError
+from draftmock.errors import ConfigError, FixtureError
+from draftmock.faults import FaultRule
+from draftmock.fixtures import read_fixture_paths, split_fixture
+from draftmock.progression import Progression
+from draftmock.runtime import World
+from draftmock.server import pages
+from draftmock.state_codec import decode, encode
 
 if TYPE_CHECKING:
     from draftmock.server.app import DraftmockApp
 
 PREFIX = "/__draftmock"
+CONTROL_SPEC = Path(__file__).with_name("control.yaml")
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -40,20 +55,40 @@ def _is_loopback(request: Request) -> bool:
         return request.client.host in ("localhost", "testclient")
 
 
+def _number(body: dict[str, Any], key: str, *, required: bool = False) -> float | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise Refusal(400, f"{key} must be a number")
+    return float(value)
+
+
 def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
     runtime = app.runtime
+    snapshots: dict[tuple[str, str], dict[str, Any]] = {}
+    control_spec = yaml.safe_load(CONTROL_SPEC.read_text(encoding="utf-8"))
 
-    def guard(request: Request) -> JSONResponse | None:
-        if _is_loopback(request):
-            return None
-        if (
-            admin_token is not None
-            and request.headers.get("x-draftmock-admin-token") == admin_token
-        ):
-            return None
-        return _error(403, "the control API only answers loopback callers or a valid admin token")
+    def endpoint(handler: Any) -> Any:
+        async def guarded(request: Request) -> Response:
+            if not _is_loopback(request) and not (
+                admin_token is not None
+                and request.headers.get("x-draftmock-admin-token") == admin_token
+            ):
+                return _error(
+                    403, "the control API only answers loopback callers or a valid admin token"
+                )
+            try:
+                result = await handler(request)
+            except Refusal as refusal:
+                return _error(refusal.status, refusal.message)
+            except (ClockError, ConfigError, FixtureError) as exc:
+                return _error(400, str(exc))
+            return result if isinstance(result, Response) else JSONResponse(result)
 
-    def world_of(request: Request) -> Any:
+        return guarded
+
+    def world_of(request: Request) -> World:
         return runtime.world(request.headers.get("x-draftmock-session"))
 
     async def json_body(request: Request) -> dict[str, Any]:
@@ -61,96 +96,281 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         if not raw.strip():
             return {}
         try:
-            data = await request.json()
+            data = json.loads(raw)
         except ValueError as exc:
-            raise ConfigError(f"the request body is not JSON: {exc}") from exc
+            raise Refusal(400, f"the request body is not JSON: {exc}") from exc
         if not isinstance(data, dict):
-            raise ConfigError("the request body must be a JSON object")
+            raise Refusal(400, "the request body must be a JSON object")
         return data
+
+    def api_and_operation(
+        body: dict[str, Any], *, operation_required: bool
+    ) -> tuple[str, str | None]:
+        api = body.get("api")
+        if api not in app.apis:
+            raise Refusal(400, f"api must be one of {', '.join(sorted(app.apis))}")
+        operation = body.get("operation")
+        if operation is None and operation_required:
+            raise Refusal(400, "operation is required")
+        if operation is not None and operation not in app.apis[api].operations:
+            raise Refusal(404, f"{api} has no operation {operation!r}")
+        return api, operation
+
+    # -- clock ---------------------------------------------------------------------------
 
     def clock_state() -> dict[str, Any]:
         now = runtime.clock.now()
         return {"now": now, "iso": iso(now), "frozen": runtime.clock.frozen}
 
-    async def clock(request: Request) -> Response:
-        return guard(request) or JSONResponse(clock_state())
+    async def clock(request: Request) -> Any:
+        return clock_state()
 
-    async def clock_action(request: Request) -> Response:
-        if (refused := guard(request)) is not None:
-            return refused
+    async def clock_action(request: Request) -> Any:
         action = request.path_params["action"]
-        try:
-            body = await json_body(request)
-            if action == "freeze":
-                runtime.clock.freeze()
-            elif action == "resume":
-                runtime.clock.resume()
-            elif action == "advance":
-                seconds = body.get("seconds")
-                if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-                    raise ConfigError('advance needs a number of seconds: {"seconds": 5}')
-                runtime.clock.advance(float(seconds))
-            elif action == "set":
-                instant = body.get("now")
-                if not isinstance(instant, int | float) or isinstance(instant, bool):
-                    raise ConfigError('set needs epoch seconds: {"now": 1767225600}')
-                runtime.clock.set(float(instant))
-            else:
-                return _error(404, f"unknown clock action {action!r}")
-        except (ClockError, ConfigError) as exc:
-            return _error(400, str(exc))
+        body = await json_body(request)
+        if action == "freeze":
+            runtime.clock.freeze()
+        elif action == "resume":
+            runtime.clock.resume()
+        elif action == "advance":
+            runtime.clock.advance(_number(body, "seconds", required=True) or 0.0)
+        elif action == "set":
+            runtime.clock.set(_number(body, "now", required=True) or 0.0)
+        else:
+            raise Refusal(404, f"unknown clock action {action!r}")
         ran = [
             job.describe() for name in runtime.worlds() for job in runtime.tick(runtime.world(name))
         ]
-        return JSONResponse({**clock_state(), "ran": ran})
+        return {**clock_state(), "ran": ran}
 
-    async def jobs(request: Request) -> Response:
-        if (refused := guard(request)) is not None:
-            return refused
+    # -- jobs and progression ------------------------------------------------------------
+
+    async def jobs(request: Request) -> Any:
         world = world_of(request)
-        api = request.query_params.get("api")
         with world.lock:
-            pending = [job.describe() for job in world.jobs.pending(api)]
-        return JSONResponse({"world": world.name, "jobs": pending})
+            pending = [
+                job.describe() for job in world.jobs.pending(request.query_params.get("api"))
+            ]
+        return {"world": world.name, "jobs": pending}
 
-    async def jobs_run(request: Request) -> Response:
-        """Complete pending jobs now (all, or those of one API), without moving the clock."""
-        if (refused := guard(request)) is not None:
-            return refused
+    async def jobs_run(request: Request) -> Any:
+        """Complete pending jobs now (all, one API's, or one job), without moving the clock."""
         world = world_of(request)
         body = await json_body(request)
-        api = body.get("api")
         now = runtime.clock.now()
         with world.lock:
-            for job in world.jobs.pending(api):
+            chosen = [
+                job
+                for job in world.jobs.pending(body.get("api"))
+                if body.get("job") in (None, job.id)
+            ]
+            if body.get("job") is not None and not chosen:
+                raise Refusal(404, f"no pending job {body['job']!r}")
+            for job in chosen:
                 world.jobs.reschedule(job.id, min(job.due, now))
             ran = [job.describe() for job in runtime.tick(world)]
-        return JSONResponse({"world": world.name, "ran": ran})
+        return {"world": world.name, "ran": ran}
 
-    async def reset(request: Request) -> Response:
-        if (refused := guard(request)) is not None:
-            return refused
-        try:
-            body = await json_body(request)
-            session = request.headers.get("x-draftmock-session")
-            runtime.reset(body.get("api"), session if session else None)
-        except ConfigError as exc:
-            return _error(400, str(exc))
-        return JSONResponse({"reset": body.get("api") or "all"})
+    async def jobs_fail(request: Request) -> Any:
+        """Make a pending job fail when it runs, or the next job an operation schedules."""
+        world = world_of(request)
+        body = await json_body(request)
+        with world.lock:
+            if "job" in body:
+                job = world.jobs.get(str(body["job"]))
+                if job is None:
+                    raise Refusal(404, f"no pending job {body['job']!r}")
+                job.failure = "failure requested through /__draftmock/jobs/fail"
+                return {"world": world.name, "job": job.describe()}
+            api, operation = api_and_operation(body, operation_required=True)
+            key = (api, operation or "")
+            world.fail_next[key] = world.fail_next.get(key, 0) + int(_number(body, "count") or 1)
+            return {
+                "world": world.name,
+                "api": api,
+                "operation": operation,
+                "pending_failures": world.fail_next[key],
+            }
+
+    async def progression(request: Request) -> Any:
+        world = world_of(request)
+        if request.method == "GET":
+            return {"world": world.name, "rules": world.progressions.to_json()}
+        body = await json_body(request)
+        if request.method == "DELETE":
+            world.progressions.clear(body.get("api"))
+            return {"world": world.name, "rules": world.progressions.to_json()}
+        api, operation = api_and_operation(body, operation_required=True)
+        mode = body.get("mode", "time")
+        if mode not in ("time", "polls", "manual"):
+            raise Refusal(400, "mode must be time, polls or manual")
+        polls = int(_number(body, "polls") or 1)
+        if polls < 1:
+            raise Refusal(400, "polls must be at least 1")
+        rule = Progression(mode=mode, seconds=_number(body, "seconds"), polls=polls)
+        world.progressions.set(api, str(operation), rule)
+        return {"world": world.name, "rules": world.progressions.to_json()}
+
+    # -- faults --------------------------------------------------------------------------
+
+    async def faults(request: Request) -> Any:
+        world = world_of(request)
+        if request.method == "GET":
+            return {"world": world.name, "rules": [r.to_json() for r in world.faults.rules]}
+        body = await json_body(request)
+        if request.method == "DELETE":
+            world.faults.clear(body.get("api"))
+            return {"world": world.name, "rules": []}
+        api, operation = api_and_operation(body, operation_required=False)
+        status = body.get("status")
+        latency = body.get("latency_ms")
+        if status is None and latency is None:
+            raise Refusal(400, "a fault needs a status, a latency_ms, or both")
+        if status is not None:
+            if not isinstance(status, int) or isinstance(status, bool):
+                raise Refusal(400, "status must be an integer")
+            targets = [operation] if operation else list(app.apis[api].operations)
+            for op_id in targets:
+                op = app.apis[api].operations[str(op_id)]
+                if op.response_for(status) is None or status < 400:
+                    raise Refusal(
+                        400,
+                        f"{api} {op_id} does not document an error status {status} "
+                        f"(documented: {', '.join(op.documented_statuses)})",
+                    )
+        if isinstance(latency, int | float) and not isinstance(latency, bool):
+            window = (float(latency), float(latency))
+        elif isinstance(latency, list) and len(latency) == 2:
+            window = (float(latency[0]), float(latency[1]))
+        elif latency is None:
+            window = None
+        else:
+            raise Refusal(400, "latency_ms must be a number or [min, max]")
+        probability = _number(body, "probability")
+        if probability is not None and not 0 <= probability <= 1:
+            raise Refusal(400, "probability must be between 0 and 1")
+        count = body.get("count")
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise Refusal(400, "count must be a positive integer")
+        rule = FaultRule(
+            id=f"fault-{world.ids.next_int('draftmock.fault')}",
+            api=api,
+            operation_id=operation,
+            status=status,
+            probability=1.0 if probability is None else probability,
+            remaining=count,
+            latency_ms=window,
+            message=str(body.get("message") or "Fault injected by draftmock"),
+        )
+        world.faults.add(rule)
+        return JSONResponse({"world": world.name, "rule": rule.to_json()}, status_code=201)
+
+    async def fault_delete(request: Request) -> Any:
+        world = world_of(request)
+        if not world.faults.remove(request.path_params["rule_id"]):
+            raise Refusal(404, f"no fault rule {request.path_params['rule_id']!r}")
+        return {"world": world.name, "rules": [r.to_json() for r in world.faults.rules]}
+
+    # -- journal and coverage ------------------------------------------------------------
+
+    async def requests(request: Request) -> Any:
+        world = world_of(request)
+        q = request.query_params
+        status = q.get("status")
+        entries = world.journal.query(
+            api=q.get("api"),
+            operation_id=q.get("operation"),
+            status=int(status) if status and status.isdigit() else None,
+            limit=int(q.get("limit", "100")) if q.get("limit", "100").isdigit() else 100,
+        )
+        return {
+            "world": world.name,
+            "kept": len(world.journal),
+            "limit": world.journal.limit,
+            "requests": [e.to_json() for e in entries],
+        }
+
+    async def coverage(request: Request) -> Any:
+        world = world_of(request)
+        documented = {
+            api: {op_id: op.documented_statuses for op_id, op in compiled.operations.items()}
+            for api, compiled in app.apis.items()
+            if request.query_params.get("api") in (None, api)
+        }
+        return {"world": world.name, **world.coverage.report(documented)}
+
+    # -- state ---------------------------------------------------------------------------
+
+    async def reset(request: Request) -> Any:
+        body = await json_body(request)
+        session = request.headers.get("x-draftmock-session")
+        runtime.reset(body.get("api"), session or None)
+        return {"reset": body.get("api") or "all", "world": session or "default"}
+
+    async def state(request: Request) -> Any:
+        world = world_of(request)
+        if request.method == "GET":
+            return {"world": world.name, "state": encode(runtime.snapshot(world))}
+        body = await json_body(request)
+        if "state" not in body:
+            raise Refusal(400, "send the object GET /__draftmock/state returned")
+        runtime.restore(world, decode(body["state"]))
+        return {"world": world.name, "restored": True}
+
+    async def snapshot_list(request: Request) -> Any:
+        world = world_of(request)
+        if request.method == "POST":
+            name = (await json_body(request)).get("name")
+            if not isinstance(name, str) or not name:
+                raise Refusal(400, "a snapshot needs a name")
+            snapshots[(world.name, name)] = runtime.snapshot(world)
+            return JSONResponse({"world": world.name, "name": name}, status_code=201)
+        return {
+            "world": world.name,
+            "snapshots": sorted(n for w, n in snapshots if w == world.name),
+        }
+
+    async def snapshot_one(request: Request) -> Any:
+        world = world_of(request)
+        key = (world.name, request.path_params["name"])
+        if key not in snapshots:
+            raise Refusal(404, f"no snapshot {key[1]!r}")
+        if request.method == "DELETE":
+            del snapshots[key]
+            return {"world": world.name, "deleted": key[1]}
+        runtime.restore(world, snapshots[key])
+        return {"world": world.name, "restored": key[1]}
+
+    async def seed(request: Request) -> Any:
+        world = world_of(request)
+        body = await json_body(request)
+        known = set(runtime.vendors)
+        if "path" in body:
+            sources = read_fixture_paths([Path(str(body["path"]))], known)
+        elif "fixture" in body:
+            sources = split_fixture(body["fixture"], "inline fixture", known, hint=body.get("api"))
+        else:
+            raise Refusal(400, 'send {"fixture": {...}, "api": ...} or {"path": "file.yaml"}')
+        loaded = runtime.load_into(world, sources)
+        return {"world": world.name, "loaded": loaded}
+
+    # -- documents and pages -------------------------------------------------------------
 
     async def spec(request: Request) -> Response:
-        api = request.path_params["api"]
-        document = runtime.documents.get(api.removesuffix(".json"))
+        api = request.path_params["api"].removesuffix(".json")
+        document = runtime.documents.get(api)
         if document is None:
             return _error(404, f"no API named {api!r} is served")
         base = str(request.base_url).rstrip("/")
-        served = {**document.raw, "servers": [{"url": f"{base}/{document.api}"}]}
-        return JSONResponse(served)
+        return JSONResponse({**document.raw, "servers": [{"url": f"{base}/{document.api}"}]})
+
+    async def openapi(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse({**control_spec, "servers": [{"url": base}]})
 
     async def blob(request: Request) -> Response:
         """A file a vendor published (e.g. a pre-signed download URL); gone once expired."""
-        world = world_of(request)
-        found = world.blobs.get(request.path_params["blob_id"])
+        found = world_of(request).blobs.get(request.path_params["blob_id"])
         if found is None:
             return _error(404, "no such file")
         if runtime.clock.now() >= found.expires_at:
@@ -161,17 +381,14 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         return JSONResponse({"status": "ok", "apis": sorted(runtime.vendors)})
 
     async def index(request: Request) -> Response:
-        rows = "".join(
-            f'<li><a href="/{slug}/">/{slug}</a> — {html.escape(vendor.title)} '
-            f'(<a href="{PREFIX}/specs/{slug}">OpenAPI</a>)</li>'
-            for slug, vendor in sorted(runtime.vendors.items())
-        )
-        page = (
-            "<!doctype html><html><head><meta charset='utf-8'><title>draftmock</title></head>"
-            f"<body><h1>draftmock</h1><p>APIs served here:</p><ul>{rows}</ul>"
-            f"<p>Control API: <code>{PREFIX}/</code></p></body></html>"
-        )
-        return HTMLResponse(page)
+        return HTMLResponse(pages.index(runtime.vendors, PREFIX))
+
+    async def docs(request: Request) -> Response:
+        name = request.path_params["api"]
+        if name != "control" and name not in runtime.documents:
+            return _error(404, f"no API named {name!r} is served")
+        url = f"{PREFIX}/openapi.json" if name == "control" else f"{PREFIX}/specs/{name}"
+        return HTMLResponse(pages.swagger_ui(name, url, PREFIX))
 
     async def not_found(request: Request) -> Response:
         return _error(404, f"nothing is served at {request.url.path}")
@@ -179,11 +396,24 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
     routes = [
         Route("/", index),
         Route(f"{PREFIX}/health", health),
-        Route(f"{PREFIX}/clock", clock),
-        Route(f"{PREFIX}/clock/{{action}}", clock_action, methods=["POST"]),
-        Route(f"{PREFIX}/jobs", jobs),
-        Route(f"{PREFIX}/jobs/run", jobs_run, methods=["POST"]),
-        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
+        Route(f"{PREFIX}/openapi.json", openapi),
+        Route(f"{PREFIX}/docs/{{api}}", docs),
+        Route(f"{PREFIX}/assets/{{name}}", pages.asset),
+        Route(f"{PREFIX}/clock", endpoint(clock)),
+        Route(f"{PREFIX}/clock/{{action}}", endpoint(clock_action), methods=["POST"]),
+        Route(f"{PREFIX}/jobs", endpoint(jobs)),
+        Route(f"{PREFIX}/jobs/run", endpoint(jobs_run), methods=["POST"]),
+        Route(f"{PREFIX}/jobs/fail", endpoint(jobs_fail), methods=["POST"]),
+        Route(f"{PREFIX}/progression", endpoint(progression), methods=["GET", "PUT", "DELETE"]),
+        Route(f"{PREFIX}/faults", endpoint(faults), methods=["GET", "POST", "DELETE"]),
+        Route(f"{PREFIX}/faults/{{rule_id}}", endpoint(fault_delete), methods=["DELETE"]),
+        Route(f"{PREFIX}/requests", endpoint(requests)),
+        Route(f"{PREFIX}/coverage", endpoint(coverage)),
+        Route(f"{PREFIX}/reset", endpoint(reset), methods=["POST"]),
+        Route(f"{PREFIX}/state", endpoint(state), methods=["GET", "PUT"]),
+        Route(f"{PREFIX}/snapshots", endpoint(snapshot_list), methods=["GET", "POST"]),
+        Route(f"{PREFIX}/snapshots/{{name}}", endpoint(snapshot_one), methods=["POST", "DELETE"]),
+        Route(f"{PREFIX}/seed", endpoint(seed), methods=["POST"]),
         Route(f"{PREFIX}/specs/{{api}}", spec),
         Route(f"{PREFIX}/blobs/{{blob_id}}", blob),
         Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

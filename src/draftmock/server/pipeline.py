@@ -15,7 +15,13 @@ import orjson
 
 from draftmock.runtime import Runtime, World
 from draftmock.server.conformance import reply_problems
-from draftmock.server.steering import Preference, fault_reply, parse_prefer, preferred_reply
+from draftmock.server.steering import (
+    MOCK_ERROR_HEADER,
+    Preference,
+    fault_reply,
+    parse_prefer,
+    preferred_reply,
+)
 from draftmock.spec.operations import CompiledApi, Operation
 from draftmock.spec.params import coerce
 from draftmock.spec.schema import Violation
@@ -157,6 +163,8 @@ class ApiPipeline:
         )
 
     def _checked(self, op: Operation, reply: Reply, request: Request) -> Reply:
+        if MOCK_ERROR_HEADER in reply.headers:
+            return reply  # the mock's own refusal of a steering request, marked as such
         problems = reply_problems(op, reply)
         if not problems:
             return reply
