@@ -1,0 +1,162 @@
+"""Lunary's errors and how they look on the wire.
+
+    LunaryError (400)                      {"message": ...}
+    ├── NoFieldsToUpdateError (400)        "No fields to update"
+    ├── ImportParseError (400)             the parser's message
+    ├── UnauthorizedError (401)            "Invalid access token"
+    ├── ForbiddenError (403)               {"error": "Forbidden", "message": ...}
+    ├── DatasetNotFoundError (404)         "Dataset not found"
+    ├── ItemNotFoundError (404)            "Dataset item not found"
+    ├── VersionNotFoundError (404)         "Dataset version not found"
+    ├── NameConflictError (409)            "Dataset name already exists in this project"
+    └── RateLimitedError (429)             "Sometimes You Just Have to Slow Down."
+
+Request validation answers 422 ``{"error": "Error", "message": "Validation error: ..."}`` with
+zod's issue texts joined the way zod-validation-error joins them (``; ``), each followed by
+``at "<path>"``. A request no route matches is 404 ``{"message": "Not Found"}`` (koa's default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from draftmock.spec.schema import Violation
+from draftmock.vendors._kit import Reply, VendorError
+
+
+class LunaryError(VendorError):
+    status = 400
+    message = "Bad request"
+    code: str | None = None
+
+
+class NoFieldsToUpdateError(LunaryError):
+    message = "No fields to update"
+
+
+class ImportParseError(LunaryError):
+    message = "The content could not be parsed"
+
+
+class UnauthorizedError(LunaryError):
+    status = 401
+    message = "Invalid access token"
+
+
+class OrgKeyError(UnauthorizedError):
+    message = "Org API keys cannot access this endpoint"
+
+
+class ForbiddenError(LunaryError):
+    status = 403
+    message = "You don't have access to this resource"
+    code = "Forbidden"
+
+
+class DatasetNotFoundError(LunaryError):
+    status = 404
+    message = "Dataset not found"
+
+
+class ItemNotFoundError(LunaryError):
+    status = 404
+    message = "Dataset item not found"
+
+
+class VersionNotFoundError(LunaryError):
+    status = 404
+    message = "Dataset version not found"
+
+
+class NameConflictError(LunaryError):
+    status = 409
+    message = "Dataset name already exists in this project"
+
+
+class RateLimitedError(LunaryError):
+    status = 429
+    message = "Sometimes You Just Have to Slow Down."
+
+
+# Statuses whose documented body is ErrorWithCode ({"error", "message"}).
+_CODES = {403: "Forbidden", 422: "Error"}
+
+
+def render_error(error: VendorError, request_id: str) -> Reply:
+    body: dict[str, Any] = {"message": error.message}
+    code = error.code or _CODES.get(error.status)
+    if code is not None:
+        body["error"] = code
+    return Reply(error.status, body, dict(error.headers))
+
+
+def render_no_route(method: str, path: str, allowed: list[str], request_id: str) -> Reply:
+    return Reply(404, {"message": "Not Found"})
+
+
+def render_violations(violations: list[Violation], request_id: str) -> Reply:
+    issues = "; ".join(_issue(v) for v in violations)
+    return Reply(422, {"error": "Error", "message": f"Validation error: {issues}"})
+
+
+def _issue(v: Violation) -> str:
+    path = _path(v.loc[1:])
+    text = _zod_message(v)
+    return f'{text} at "{path}"' if path else text
+
+
+def _path(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _received(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _zod_message(v: Violation) -> str:
+    """zod 3's default message for the check that failed."""
+    k, expected, instance = v.keyword, v.expected, v.instance
+    if k == "required":
+        return "Required"
+    if k == "json":
+        return "Invalid JSON body"
+    if k == "format":
+        return "Invalid datetime" if expected == "date-time" else f"Invalid {expected}"
+    if k == "type":
+        wanted = expected[0] if isinstance(expected, list) and expected else expected
+        if wanted == "integer" and isinstance(instance, float):
+            return "Expected integer, received float"
+        if wanted == "integer":
+            wanted = "number"
+        if wanted == "number" and isinstance(instance, str):
+            return "Expected number, received nan"  # z.coerce.number() of a non-numeric text
+        return f"Expected {wanted}, received {_received(instance)}"
+    if k in ("minLength", "pattern"):
+        count = expected if k == "minLength" else 1
+        return f"String must contain at least {count} character(s)"
+    if k == "maxLength":
+        return f"String must contain at most {expected} character(s)"
+    if k == "minimum":
+        return f"Number must be greater than or equal to {expected}"
+    if k == "maximum":
+        return f"Number must be less than or equal to {expected}"
+    if k == "enum":
+        options = " | ".join(f"'{o}'" for o in expected or [])
+        return f"Invalid enum value. Expected {options}, received '{instance}'"
+    return v.message
