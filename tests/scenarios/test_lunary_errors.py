@@ -1,0 +1,156 @@
+"""Lunary's refusals: credentials, access, validation, lookups and conflicts, as upstream words them."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import Mock
+
+KEY_A = "11111111-1111-4111-8111-111111111111"
+PUBLIC_A = "22222222-2222-4222-8222-222222222222"
+KEY_B = "33333333-3333-4333-8333-333333333333"
+BASE = "/v1/datasets-v2"
+FAQ = "3f6b8d2e-1a4c-4e7b-9d5f-8c2a6e0b1d94"
+REFUND = "0a4f7e2c-6d1b-4c83-9e5a-3b7d2f8c1e60"
+REFUND_V1 = "4e8b1d5c-9a2f-4c63-b7e0-5d1c8a4f2b37"
+FAQ_ITEM = "2c5e8a1f-9d3b-4a76-b0e4-3f7c1d6a9e52"
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+FORBIDDEN = {"error": "Forbidden", "message": "You don't have access to this resource"}
+
+
+@pytest.fixture
+def lu(mock: Mock) -> httpx.Client:
+    return mock.client("lunary", {"X-API-Key": KEY_A})
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-API-Key": UNKNOWN}, {"Authorization": "Bearer not-a-key"}, {"Authorization": KEY_A}],
+)
+def test_missing_or_unknown_credentials_are_401(mock: Mock, headers: dict[str, str]) -> None:
+    client = mock.client("lunary", headers)
+    for response in (client.get(BASE), client.get(f"{BASE}/{FAQ}")):
+        assert response.status_code == 401
+        assert response.json() == {"message": "Invalid access token"}
+
+
+def test_bearer_and_header_keys_are_both_accepted(mock: Mock) -> None:
+    bearer = mock.client("lunary", {"Authorization": f"Bearer {KEY_A}"})
+    assert bearer.get(f"{BASE}/{FAQ}").status_code == 200
+    header = mock.client("lunary", {"X-API-Key": KEY_A})
+    assert header.get(f"{BASE}/{FAQ}").status_code == 200
+
+
+def test_public_key_reads_one_dataset_and_nothing_else(mock: Mock) -> None:
+    public = mock.client("lunary", {"X-API-Key": PUBLIC_A})
+    assert public.get(f"{BASE}/{FAQ}").status_code == 200
+    refused = [
+        public.get(BASE),
+        public.post(BASE, json={"name": "nope"}),
+        public.get(f"{BASE}/{FAQ}/items"),
+        public.post(f"{BASE}/{FAQ}/versions"),
+        public.delete(f"{BASE}/{FAQ}"),
+        public.get(f"{BASE}/not-a-uuid/items"),  # the access check runs before validation
+    ]
+    for response in refused:
+        assert response.status_code == 403, response.request.url
+        assert response.json() == FORBIDDEN
+
+
+def test_another_projects_dataset_is_not_found(mock: Mock) -> None:
+    other = mock.client("lunary", {"X-API-Key": KEY_B})
+    for response in (
+        other.get(f"{BASE}/{FAQ}"),
+        other.patch(f"{BASE}/{FAQ}", json={"name": "mine"}),
+        other.post(f"{BASE}/{FAQ}/versions"),
+        other.delete(f"{BASE}/{FAQ}"),
+    ):
+        assert response.status_code == 404
+        assert response.json() == {"message": "Dataset not found"}
+    assert [d["name"] for d in other.get(BASE).json()] == ["Onboarding prompts"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "message"),
+    [
+        ("GET", f"{BASE}/nope", 'Validation error: Invalid uuid at "datasetId"'),
+        ("DELETE", f"{BASE}/{FAQ}/items/42", 'Validation error: Invalid uuid at "itemId"'),
+        ("GET", f"{BASE}/{FAQ}/versions/v1", 'Validation error: Invalid uuid at "versionId"'),
+        ("GET", f"{BASE}/{FAQ}/versions?limit=101", 'Validation error: Number must be less than or equal to 100 at "limit"'),
+        ("GET", f"{BASE}?sort=oldest", "Validation error: Invalid enum value. Expected 'newest' | 'alphabetical' | 'items' | 'updated', received 'oldest' at \"sort\""),
+    ],
+)  # fmt: skip
+def test_invalid_parameters_are_422(lu: httpx.Client, method: str, path: str, message: str) -> None:
+    response = lu.request(method, path)
+    assert response.status_code == 422
+    assert response.json() == {"error": "Error", "message": message}
+
+
+def test_invalid_bodies_are_422(lu: httpx.Client) -> None:
+    missing = lu.post(BASE, json={"description": "no name"})
+    assert missing.json() == {"error": "Error", "message": 'Validation error: Required at "name"'}
+    wrong = lu.post(f"{BASE}/{FAQ}/items", json={"input": 3})
+    assert wrong.status_code == 422
+    assert (
+        wrong.json()["message"] == 'Validation error: Expected string, received number at "input"'
+    )
+    fmt = lu.post(f"{BASE}/{FAQ}/import", json={"format": "xml", "content": "x"})
+    assert fmt.status_code == 422
+
+
+def test_unknown_ids_use_upstreams_messages(lu: httpx.Client) -> None:
+    cases = [
+        (lu.get(f"{BASE}/{UNKNOWN}"), "Dataset not found"),
+        (lu.get(f"{BASE}/{FAQ}/items/{UNKNOWN}"), "Dataset item not found"),
+        (lu.patch(f"{BASE}/{FAQ}/items/{UNKNOWN}", json={"input": "x"}), "Dataset item not found"),
+        (lu.get(f"{BASE}/{FAQ}/versions/{UNKNOWN}"), "Dataset version not found"),
+        (lu.get(f"{BASE}/{FAQ}/versions/{REFUND_V1}"), "Dataset version not found"),
+        (lu.post(f"{BASE}/{FAQ}/versions/{UNKNOWN}/restore"), "Dataset version not found"),
+        (lu.post(f"{BASE}/{UNKNOWN}/duplicate"), "Dataset not found"),
+    ]
+    for response, message in cases:
+        assert response.status_code == 404, response.request.url
+        assert response.json() == {"message": message}
+
+
+def test_uuid_spelling_does_not_matter(lu: httpx.Client) -> None:
+    assert lu.get(f"{BASE}/{FAQ.upper()}").json()["id"] == FAQ
+
+
+def test_no_fields_to_update(lu: httpx.Client) -> None:
+    for response in (
+        lu.patch(f"{BASE}/{FAQ}", json={"unknown": 1}),
+        lu.patch(f"{BASE}/{FAQ}"),
+        lu.patch(f"{BASE}/{UNKNOWN}", json={}),  # 400 comes before the lookup
+        lu.patch(f"{BASE}/{FAQ}/items/{FAQ_ITEM}", json={}),
+        lu.patch(f"{BASE}/{FAQ}/items/{UNKNOWN}"),  # and before the item lookup
+    ):
+        assert response.status_code == 400
+        assert response.json() == {"message": "No fields to update"}
+    assert lu.get(f"{BASE}/{FAQ}").json()["currentVersionNumber"] == 4  # nothing versioned
+
+
+def test_name_conflicts_are_409_and_change_nothing(lu: httpx.Client) -> None:
+    conflict = {"message": "Dataset name already exists in this project"}
+    created = lu.post(BASE, json={"name": " Support FAQ answers "})
+    assert (created.status_code, created.json()) == (409, conflict)
+    assert lu.post(BASE, json={"name": "support faq answers"}).status_code == 201  # exact match
+    renamed = lu.patch(f"{BASE}/{REFUND}", json={"name": "Support FAQ answers"})
+    assert (renamed.status_code, renamed.json()) == (409, conflict)
+    # Restoring a version whose name another dataset took in the meantime.
+    assert lu.patch(f"{BASE}/{REFUND}", json={"name": "Refunds v2"}).status_code == 200
+    assert lu.post(BASE, json={"name": "Refund policy checks"}).status_code == 201
+    before = lu.get(f"{BASE}/{REFUND}").json()
+    restore = lu.post(f"{BASE}/{REFUND}/versions/{REFUND_V1}/restore")
+    assert (restore.status_code, restore.json()) == (409, conflict)
+    assert lu.get(f"{BASE}/{REFUND}").json() == before
+    # Renaming a dataset to its own name is no conflict.
+    assert lu.patch(f"{BASE}/{REFUND}", json={"name": "Refunds v2"}).status_code == 200
+
+
+def test_unknown_routes_are_koas_404(lu: httpx.Client, mock: Mock) -> None:
+    response = httpx.get(f"{mock.url}/lunary/v1/datasets-v3", headers={"X-API-Key": KEY_A})
+    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
+    put = httpx.put(f"{mock.url}/lunary{BASE}/{FAQ}", headers={"X-API-Key": KEY_A})
+    assert (put.status_code, put.json()) == (404, {"message": "Not Found"})

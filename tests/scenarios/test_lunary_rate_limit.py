@@ -1,0 +1,65 @@
+"""Lunary's rate limit: 150 requests per 60 s per API key, with Rate-Limit-* headers, then 429."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests.conftest import FROZEN_START, Mock
+
+KEY_A = "11111111-1111-4111-8111-111111111111"
+KEY_B = "33333333-3333-4333-8333-333333333333"
+BASE = "/v1/datasets-v2"
+
+
+def test_the_151st_request_in_a_window_is_429_until_the_window_moves(mock: Mock) -> None:
+    url = f"{mock.url}/lunary{BASE}"
+
+    def call(_: int) -> int:
+        return httpx.get(url, headers={"X-API-Key": KEY_A}, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(call, range(149)))
+    assert statuses == [200] * 149
+
+    lu = mock.client("lunary", {"X-API-Key": KEY_A})
+    last = lu.get(BASE)
+    assert last.status_code == 200
+    assert last.headers["Rate-Limit-Remaining"] == "0"
+    assert last.headers["Rate-Limit-Total"] == "150"
+    assert int(last.headers["Rate-Limit-Reset"]) == int(FROZEN_START) + 60
+
+    refused = lu.get(BASE)
+    assert refused.status_code == 429
+    assert refused.json() == {"message": "Sometimes You Just Have to Slow Down."}
+    assert refused.headers["Retry-After"] == "60"
+    assert refused.headers["Rate-Limit-Remaining"] == "0"
+
+    # Another key has its own window.
+    other = mock.client("lunary", {"X-API-Key": KEY_B}).get(BASE)
+    assert other.status_code == 200
+    assert other.headers["Rate-Limit-Remaining"] == "149"
+
+    mock.advance(59)
+    assert lu.get(BASE).status_code == 429
+    mock.advance(1)
+    again = lu.get(BASE)
+    assert again.status_code == 200
+    assert again.headers["Rate-Limit-Remaining"] == "149"
+
+
+def test_unauthenticated_requests_are_not_counted(mock: Mock) -> None:
+    anonymous = mock.client("lunary", {})
+    for _ in range(3):
+        assert anonymous.get(BASE).status_code == 401
+    first = mock.client("lunary", {"X-API-Key": KEY_A}).get(BASE)
+    assert first.headers["Rate-Limit-Remaining"] == "149"
+
+
+def test_a_reset_clears_the_windows(mock: Mock) -> None:
+    lu = mock.client("lunary", {"X-API-Key": KEY_A})
+    lu.get(BASE)
+    assert lu.get(BASE).headers["Rate-Limit-Remaining"] == "148"
+    mock.admin("reset", {"api": "lunary"})
+    assert lu.get(BASE).headers["Rate-Limit-Remaining"] == "149"
