@@ -28,6 +28,7 @@ def build_runtime(
     settings: Settings | None = None,
     clock: VirtualClock | None = None,
     seed: int = 0,
+    journal_limit: int = 1000,
 ) -> Runtime:
     """A runtime serving every API whose document is in ``specs`` (or those named)."""
     specs = specs or specs_dir()
@@ -46,4 +47,12 @@ def build_runtime(
         raise ConfigError(f"no API documents found in {specs}")
     paths = list(fixtures) if fixtures is not None else default_fixture_paths()
     sources = [s for s in read_fixture_paths(paths, VENDORS) if s.api in vendors]
-    return Runtime(vendors, documents, sources, clock=clock, settings=settings, seed=seed)
+    return Runtime(
+        vendors,
+        documents,
+        sources,
+        clock=clock,
+        settings=settings,
+        seed=seed,
+        journal_limit=journal_limit,
+    )

@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed for generated ids")
     serve.add_argument("--log-format", choices=["text", "json"], default="text")
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--watch", action="store_true", help="reload changed specs and fixtures while serving"
+    )
+    serve.add_argument(
+        "--journal-size", type=int, default=1000, help="requests kept in the journal (per world)"
+    )
     return parser
 
 
@@ -85,9 +91,18 @@ def serve(args: argparse.Namespace) -> int:
     _configure_logging(args.log_format, args.quiet)
     settings = Settings(async_delay=args.async_delay, strict_responses=not args.lenient_responses)
     runtime = build_runtime(
-        specs=args.specs, fixtures=args.fixtures, settings=settings, seed=args.seed
+        specs=args.specs,
+        fixtures=args.fixtures,
+        settings=settings,
+        seed=args.seed,
+        journal_limit=args.journal_size,
     )
     app = DraftmockApp(runtime, admin_token=args.admin_token)
+    if args.watch:
+        from draftmock.assembly import default_fixture_paths
+        from draftmock.watch import Watcher
+
+        Watcher(app, args.fixtures or default_fixture_paths()).start()
     log = logging.getLogger("draftmock")
     for slug in runtime.vendors:
         log.info("serving %s at http://%s:%d/%s", slug, args.host, args.port, slug)

@@ -22,6 +22,7 @@ from draftmock.jobs import Job, Scheduler
 from draftmock.journal import Coverage, Journal
 from draftmock.progression import Progressions
 from draftmock.spec.document import Document
+from draftmock.spec.schema import SchemaValidator
 from draftmock.vendors._kit import Blob, Blobs, Context, Jobs, Settings, Vendor
 
 DEFAULT_WORLD = "default"
@@ -78,12 +79,46 @@ class Runtime:
 
     # -- fixtures and worlds --------------------------------------------------------------
 
-    def add_fixture(self, source: FixtureSource) -> None:
-        """Validate and keep a fixture; worlds created from now on load it."""
+    def check_fixture(self, source: FixtureSource) -> None:
+        """Raise ``FixtureError`` (naming file and field) unless ``source`` validates."""
         if source.api not in self.vendors:
             raise ConfigError(f"{source.origin}: no API named {source.api!r} is served")
         self._validators[source.api].check(source)
+
+    def add_fixture(self, source: FixtureSource) -> None:
+        """Validate and keep a fixture; worlds created from now on load it."""
+        self.check_fixture(source)
         self.fixtures.append(source)
+
+    def replace_document(self, api: str, document: Document) -> list[str]:
+        """Serve a changed spec; keep every world's state that still validates against it."""
+        self.documents[api] = document
+        self._validators[api] = FixtureValidator(api, self.vendors[api].fixture_schema, document)
+        prune = self.vendors[api].prune_state
+        if prune is None:
+            return []
+        validators: dict[str, SchemaValidator] = {}
+
+        def check(schema_name: str, instance: Any) -> list[str]:
+            if schema_name not in validators:
+                ref = document.pointer_ref(f"/components/schemas/{schema_name}")
+                validators[schema_name] = SchemaValidator(document, ref)
+            return [v.describe() for v in validators[schema_name].violations(instance)]
+
+        dropped: list[str] = []
+        for name in self.worlds():
+            world = self.world(name)
+            with world.lock:
+                dropped.extend(f"{name}: {line}" for line in prune(world.backends[api], check))
+        return dropped
+
+    def replace_fixtures(self, api: str, sources: Iterable[FixtureSource]) -> None:
+        """New fixtures for ``api`` (validated first); every world's ``api`` state restarts from them."""
+        sources = list(sources)
+        for source in sources:
+            self.check_fixture(source)
+        self.fixtures = [s for s in self.fixtures if s.api != api] + sources
+        self.reset(api)
 
     def world(self, name: str | None = None) -> World:
         name = name or DEFAULT_WORLD
@@ -147,9 +182,7 @@ class Runtime:
         """Load more fixtures into one world (validated first, all or nothing)."""
         sources = list(sources)
         for source in sources:
-            if source.api not in self.vendors:
-                raise ConfigError(f"{source.origin}: no API named {source.api!r} is served")
-            self._validators[source.api].check(source)
+            self.check_fixture(source)
         with world.lock:
             before = self.snapshot(world)
             try:

@@ -21,6 +21,7 @@ from draftmock.ids import Ids
 from draftmock.runtime import Runtime
 from draftmock.server.admin import build_admin
 from draftmock.server.pipeline import ApiPipeline, Request
+from draftmock.spec.document import Document
 from draftmock.spec.operations import compile_document
 from draftmock.vendors._kit import Reply
 
@@ -39,6 +40,14 @@ class DraftmockApp:
         }
         self.admin: ASGIApp = build_admin(self, admin_token=admin_token)
         self._request_ids = Ids(seed=None)
+
+    def reload_api(self, slug: str, document: Document) -> list[str]:
+        """Swap in a changed spec for ``slug``; returns what state could not be kept."""
+        compiled = compile_document(document)  # a broken document raises before anything changes
+        dropped = self.runtime.replace_document(slug, document)
+        self.apis[slug] = compiled
+        self.pipelines[slug] = ApiPipeline(self.runtime, self.runtime.vendors[slug], compiled)
+        return dropped
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -210,6 +210,8 @@ class Admission:
 
 
 Handler = Callable[[Context[Any], Call], Reply]
+# (component schema name, instance) -> problems; empty when the instance validates.
+SchemaCheck = Callable[[str, Any], list[str]]
 JobFunction = Callable[[Context[Any], dict[str, Any]], None]
 
 
@@ -245,6 +247,8 @@ class Vendor(Generic[B]):
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
     # Operations a client polls to watch async work (they advance "polls" progressions).
     status_operations: frozenset[str] = frozenset()
+    # After a spec reload (serve --watch): drop what no longer validates, say what was dropped.
+    prune_state: Callable[[B, SchemaCheck], list[str]] | None = None
 
 
 class SlidingWindowLimiter:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from draftmock.vendors._kit import Admission, AuthInput, Context, Vendor
+from draftmock.vendors._kit import Admission, AuthInput, Context, SchemaCheck, Vendor
 from draftmock.vendors.promptlayer import errors, fixture, service
-from draftmock.vendors.promptlayer.handlers import ops
+from draftmock.vendors.promptlayer.handlers import dataset_json, ops
 from draftmock.vendors.promptlayer.models import Backend
 
 
@@ -14,6 +14,27 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     if key is None:
         raise errors.UnauthorizedError()
     return Admission(key)
+
+
+def prune_state(backend: Backend, check: SchemaCheck) -> list[str]:
+    """Drop groups and datasets whose API representation no longer validates."""
+    dropped: list[str] = []
+    for ws in backend.workspaces.values():
+        for group in list(ws.groups.values()):
+            problems = check("DatasetGroup", group.to_json())
+            if problems:
+                dropped.append(f"dataset group {group.id}: {problems[0]}")
+                del ws.groups[group.id]
+        for dataset in list(ws.datasets.values()):
+            problems = (
+                ["its group was dropped"]
+                if dataset.group_id not in ws.groups
+                else check("Dataset", dataset_json(ws, dataset))
+            )
+            if problems:
+                dropped.append(f"dataset {dataset.id}: {problems[0]}")
+                del ws.datasets[dataset.id]
+    return dropped
 
 
 vendor: Vendor[Backend] = Vendor(
@@ -30,4 +51,5 @@ vendor: Vendor[Backend] = Vendor(
     render_no_route=errors.render_no_route,
     jobs={service.COPY_JOB: service.finish_copy, service.PUBLISH_JOB: service.finish_publish},
     status_operations=frozenset({"listDatasets", "getDatasetRows"}),
+    prune_state=prune_state,
 )

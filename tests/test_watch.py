@@ -1,0 +1,103 @@
+"""serve --watch: changed specs and fixtures are reloaded; state that still validates is kept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+
+from draftmock.assembly import build_runtime, default_fixture_paths
+from draftmock.clock import VirtualClock
+from draftmock.paths import specs_dir
+from draftmock.server.app import DraftmockApp
+from draftmock.server.pipeline import Request
+from draftmock.watch import Watcher
+
+KEY = {"x-api-key": "pl-demo-key", "content-type": "application/json"}
+
+
+def _setup(tmp_path: Path) -> tuple[DraftmockApp, Watcher, Path, Path]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    shutil.copy(specs_dir() / "promptlayer.yaml", specs / "promptlayer.yaml")
+    fixture = tmp_path / "default.promptlayer.yaml"
+    shutil.copy(next(p for p in default_fixture_paths() if "promptlayer" in p.name), fixture)
+    runtime = build_runtime(
+        specs=specs, fixtures=[fixture], apis=["promptlayer"], clock=VirtualClock(0, frozen=True)
+    )
+    app = DraftmockApp(runtime)
+    return app, Watcher(app, [fixture]), specs / "promptlayer.yaml", fixture
+
+
+def _touch(path: Path, text: str) -> None:
+    path.write_text(text)
+    stamp = path.stat().st_mtime + 5
+    os.utime(path, (stamp, stamp))
+
+
+def _create_draft(app: DraftmockApp, group_id: int) -> int:
+    request = Request(
+        "POST",
+        "/api/public/v2/dataset-versions/create-draft",
+        "",
+        KEY,
+        f'{{"dataset_group_id": {group_id}}}'.encode(),
+        "r",
+    )
+    return app.pipelines["promptlayer"].handle(request).reply.status
+
+
+def test_a_changed_spec_is_served_and_valid_state_kept(tmp_path: Path) -> None:
+    app, watcher, spec, _ = _setup(tmp_path)
+    assert _create_draft(app, 123) == 201
+    document = yaml.safe_load(spec.read_text())
+    document["info"]["description"] = "edited"
+    _touch(spec, yaml.safe_dump(document, sort_keys=False))
+    lines = watcher.check()
+    assert lines == ["promptlayer.yaml: reloaded promptlayer; state kept"]
+    assert app.runtime.documents["promptlayer"].raw["info"]["description"] == "edited"
+    assert _create_draft(app, 123) == 409  # the draft made before the reload is still there
+
+
+def test_state_that_no_longer_validates_is_dropped_and_reported(tmp_path: Path) -> None:
+    app, watcher, spec, _ = _setup(tmp_path)
+    document = yaml.safe_load(spec.read_text())
+    group = document["components"]["schemas"]["DatasetGroup"]
+    group["properties"]["name"]["maxLength"] = 26  # "Refund policy regression set" is longer
+    _touch(spec, yaml.safe_dump(document, sort_keys=False))
+    lines = watcher.check()
+    assert any("dropped default: dataset group 124" in line for line in lines)
+    assert any("dataset 459: its group was dropped" in line for line in lines)
+    assert not any("group 123" in line for line in lines)
+    assert _create_draft(app, 124) == 404
+    assert _create_draft(app, 123) == 201  # group 123's name is short enough: kept
+
+
+def test_a_broken_spec_leaves_the_old_one_serving(tmp_path: Path) -> None:
+    app, watcher, spec, _ = _setup(tmp_path)
+    _touch(spec, "openapi: [not, a, document")
+    lines = watcher.check()
+    assert len(lines) == 1
+    assert "not reloaded" in lines[0]
+    assert _create_draft(app, 123) == 201
+
+
+def test_a_changed_fixture_restarts_its_api(tmp_path: Path) -> None:
+    app, watcher, _, fixture = _setup(tmp_path)
+    assert _create_draft(app, 123) == 201
+    data = yaml.safe_load(fixture.read_text())
+    data["workspaces"][0]["dataset_groups"].append({"id": 777, "name": "Added while serving"})
+    _touch(fixture, yaml.safe_dump(data, sort_keys=False))
+    assert watcher.check() == ["fixtures reloaded: promptlayer restarted from them in every world"]
+    assert _create_draft(app, 777) == 201
+    assert _create_draft(app, 123) == 201  # restarted: the earlier draft is gone
+
+
+def test_a_bad_fixture_edit_is_refused(tmp_path: Path) -> None:
+    app, watcher, _, fixture = _setup(tmp_path)
+    _touch(fixture, "workspaces: [{id: 'one'}]\n")
+    lines = watcher.check()
+    assert len(lines) == 1 and "fixtures not reloaded" in lines[0]
+    assert _create_draft(app, 123) == 201
