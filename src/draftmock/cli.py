@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from draftmock import __version__
+from draftmock.conformance import command as conformance
 from draftmock.errors import MockError
 from draftmock.vendors._kit import Settings
 
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--journal-size", type=int, default=1000, help="requests kept in the journal (per world)"
     )
+    conformance.add_commands(commands)
     return parser
 
 
@@ -118,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command in conformance.COMMANDS:
+            return conformance.run(args)
     except MockError as exc:
         print(f"draftmock: {exc}", file=sys.stderr)
         return 2

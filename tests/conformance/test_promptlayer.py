@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from draftmock.conformance.config import config_for
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
-from tests.conformance.runner import HERE, schemathesis
+from tests.conformance.runner import schemathesis
 from tests.conftest import frozen_runtime
 from tests.contracts.test_promptlayer_seed import corrected_fragment
 
@@ -37,7 +38,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
         specs_dir() / "promptlayer.yaml",
         f"{server.url}/promptlayer",
         headers=HEADERS,
-        config=HERE / "promptlayer.toml",
+        config=config_for("promptlayer"),
         max_examples=25,
     )
     _assert_clean(result)

@@ -1,0 +1,243 @@
+"""``draftmock conform``: Schemathesis' phases and the behaviour phase against one API.
+
+Without a base URL the mock is started in-process (a fresh runtime on a frozen virtual clock,
+served by ``LiveServer`` on a free loopback port) and checked like any other server. A target
+that answers ``GET /__draftmock/health`` listing the API is a draftmock: the behaviour phase then
+advances its clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import httpx
+
+from draftmock.conformance.behaviour import ScenarioResult, Suite, Target
+from draftmock.conformance.config import config_for
+from draftmock.conformance.referee import Referee
+from draftmock.conformance.report import GateReport
+from draftmock.conformance.scenarios import suite_for
+from draftmock.conformance.schemathesis_run import (
+    SCHEMATHESIS_PHASES,
+    run_schemathesis,
+    schemathesis_available,
+)
+from draftmock.paths import specs_dir
+from draftmock.spec.document import load_document
+
+ALL_PHASES = (*SCHEMATHESIS_PHASES, "behaviour")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class UsageError(Exception):
+    """A request the gate cannot carry out (exit code 2)."""
+
+
+@dataclass
+class ConformOptions:
+    api: str
+    base_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    api_key: str | None = None
+    phases: Sequence[str] = ALL_PHASES
+    max_examples: int = 25
+    seed: int = 1
+    junit_xml: Path | None = None
+    report: Path | None = None
+    destructive: bool | None = None  # None: allowed against local and draftmock targets only
+    poll_interval: float = 2.0
+    timeout: float = 120.0
+    verbose: bool = False
+    specs: Path | None = None
+
+
+def spec_path(api: str, specs: Path | None = None) -> Path:
+    from draftmock.vendors import VENDORS
+
+    vendor = VENDORS.get(api)
+    path = (specs or specs_dir()) / (vendor.spec_file if vendor else f"{api}.yaml")
+    if not path.exists():
+        raise UsageError(f"no OpenAPI document for {api!r} at {path}")
+    return path
+
+
+def known_apis(specs: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (specs or specs_dir()).glob("*.yaml"))
+
+
+@contextmanager
+def mock_server(api: str, app_factory: Callable[[], Any] | None = None) -> Iterator[str]:
+    """The mock, in-process on a free port; yields its root URL."""
+    from draftmock.assembly import build_runtime
+    from draftmock.clock import VirtualClock
+    from draftmock.server.app import DraftmockApp
+    from draftmock.testing import LiveServer
+
+    if app_factory is None:
+        suite = suite_for(api)
+        from draftmock.vendors._kit import Settings
+
+        options = suite.mock_options if suite is not None else {}
+        runtime = build_runtime(
+            apis=[api],
+            clock=VirtualClock(frozen=True),
+            settings=Settings(options={api: options} if options else {}),
+        )
+        app: Any = DraftmockApp(runtime)
+    else:
+        app = app_factory()
+    with LiveServer(app) as server:
+        yield server.url
+
+
+def probe_draftmock(base_url: str, api: str, client: httpx.Client) -> str | None:
+    """The server root when ``base_url`` is served by a draftmock serving ``api``."""
+    parts = urlsplit(base_url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    try:
+        health = client.get(f"{root}/__draftmock/health", timeout=5)
+        if health.status_code == 200 and api in health.json().get("apis", []):
+            return root
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return None
+
+
+def credentials_for(api: str, suite: Suite | None, draftmock: bool) -> dict[str, str]:
+    """Named extra credentials: ``DRAFTMOCK_CONFORM_<API>_<NAME>``, else the mock's fixtures."""
+    found = dict(suite.mock_credentials) if (suite is not None and draftmock) else {}
+    prefix = f"DRAFTMOCK_CONFORM_{api.upper()}_"
+    for name, value in os.environ.items():
+        if name.startswith(prefix) and value:
+            found[name[len(prefix) :].lower()] = value
+    return found
+
+
+def conform(
+    options: ConformOptions,
+    *,
+    stream: TextIO | None = None,
+    app_factory: Callable[[], Any] | None = None,
+) -> GateReport:
+    """Run the requested phases; the report says what passed (see ``GateReport.exit_code``)."""
+    stream = stream or sys.stderr
+    unknown = [p for p in options.phases if p not in ALL_PHASES]
+    if unknown:
+        raise UsageError(f"unknown phase {', '.join(unknown)} (phases: {', '.join(ALL_PHASES)})")
+    spec = spec_path(options.api, options.specs)
+    if options.base_url is None:
+        from draftmock.vendors import VENDORS
+
+        if options.api not in VENDORS:
+            raise UsageError(f"the mock does not serve {options.api!r} yet; pass --base-url")
+        with mock_server(options.api, app_factory) as root:
+            return _conform_at(options, spec, f"{root}/{options.api}", stream, in_process=True)
+    return _conform_at(options, spec, options.base_url.rstrip("/"), stream, in_process=False)
+
+
+def _conform_at(
+    options: ConformOptions, spec: Path, base_url: str, stream: TextIO, *, in_process: bool
+) -> GateReport:
+    api = options.api
+    suite = suite_for(api)
+    st_phases = [p for p in options.phases if p in SCHEMATHESIS_PHASES]
+    with httpx.Client() as probe:
+        root = probe_draftmock(base_url, api, probe)
+        report = GateReport(
+            api=api,
+            target=f"in-process mock at {base_url}" if in_process else base_url,
+            spec=str(spec),
+            draftmock=root is not None,
+            phases=list(options.phases),
+            seed=options.seed,
+            max_examples=options.max_examples,
+        )
+        try:
+            probe.get(base_url, timeout=10)
+        except httpx.TransportError as exc:
+            report.connection_error = f"cannot reach {base_url}: {type(exc).__name__}: {exc}"
+            return report
+    host = urlsplit(base_url).hostname or ""
+    local = host in LOCAL_HOSTS or host.startswith("127.")
+    credentials = credentials_for(api, suite, root is not None)
+    api_key = options.api_key or credentials.get("api_key")
+    headers: dict[str, str] = {}
+    if api_key and suite is not None and suite.auth_header is not None:
+        headers.update(suite.auth_header(api_key))
+    headers.update(options.headers)
+
+    if st_phases:
+        if not schemathesis_available():
+            raise UsageError(
+                "schemathesis is not installed: pip install 'draftmock[conform]' "
+                "or pass --phases behaviour"
+            )
+        print(f"{api}: schemathesis {','.join(st_phases)} against {base_url} ...", file=stream)
+        hooks = suite.schemathesis_hooks if suite is not None else None
+
+        def echo(line: str) -> None:
+            if options.verbose or _is_progress(line):
+                print(f"  {line}", file=stream, flush=True)
+
+        report.schemathesis = run_schemathesis(
+            spec,
+            base_url,
+            phases=st_phases,
+            headers=headers,
+            config=config_for(api),
+            max_examples=options.max_examples,
+            seed=options.seed,
+            hooks=hooks,
+            on_line=echo,
+        )
+        if report.schemathesis.exit_code not in (0, 1):
+            report.notes.append(report.schemathesis.output[-2000:])
+
+    if "behaviour" in options.phases:
+        if suite is None:
+            report.notes.append(f"no behaviour scenarios for {api} yet")
+        else:
+            destructive = (
+                options.destructive
+                if options.destructive is not None
+                else (local or root is not None)
+            )
+            target = Target(
+                api=api,
+                base_url=base_url,
+                headers=headers,
+                draftmock_root=root,
+                local=local,
+                destructive=destructive,
+                credentials=credentials,
+                auth=suite.signer(base_url) if suite.signer is not None else None,
+                poll_interval=options.poll_interval,
+                timeout=options.timeout,
+            )
+            print(f"{api}: behaviour scenarios against {base_url} ...", file=stream)
+            try:
+                referee = Referee(load_document(spec, api))
+                report.behaviour = suite.run(
+                    target, referee, progress=lambda r: _progress(r, stream)
+                )
+            finally:
+                target.close()
+    return report
+
+
+def _is_progress(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(("✅", "❌", "⏭", "🚫", "⚠")) and "(in " in stripped
+
+
+def _progress(result: ScenarioResult, stream: TextIO) -> None:
+    mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}[result.status]
+    reason = f" — {result.reason.splitlines()[0][:100]}" if result.reason else ""
+    print(f"  [{mark}] {result.name} ({result.duration:.2f}s){reason}", file=stream, flush=True)

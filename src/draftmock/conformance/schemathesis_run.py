@@ -1,0 +1,176 @@
+"""Schemathesis' phases (examples, coverage, fuzzing, stateful) against a spec and a base URL.
+
+Why the ``schemathesis`` command in a subprocess rather than its Python engine:
+
+- The command line and its config file are Schemathesis' documented, stable interface; the
+  engine (``schemathesis.engine``) is internal and changes between minor releases.
+- Its JSON and JUnit reports, exit codes and per-phase statuses come for free and are exactly
+  what a user running ``schemathesis run`` by hand would see, so a failure reproduces outside
+  draftmock with the command line we print.
+- Isolation: Hypothesis keeps global state (settings profiles, the example database), and a
+  run must not leak into the caller (pytest, or another API's run). A child process also runs
+  on its own core while the in-process mock serves requests from the parent.
+- SigV4 signing (AgentCore) plugs in through Schemathesis' ``SCHEMATHESIS_HOOKS`` mechanism
+  (``draftmock.conformance.sigv4_hooks``), which the command supports.
+
+The child runs in a scratch directory so Schemathesis' ``.schemathesis/`` cache (replayed crashes)
+never lands in, or is replayed from, the user's working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMATHESIS_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+@dataclass
+class SchemathesisResult:
+    command: list[str]
+    exit_code: int
+    duration: float
+    phases: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> status, skip_reason
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)
+    test_cases: dict[str, Any] = field(default_factory=dict)
+    warnings: dict[str, list[Any]] = field(default_factory=dict)
+    junit_xml: str | None = None
+    output: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "exit_code": self.exit_code,
+            "duration": round(self.duration, 3),
+            "phases": self.phases,
+            "failures": self.failures,
+            "errors": self.errors,
+            "test_cases": self.test_cases,
+            "warnings": {k: v for k, v in self.warnings.items() if v},
+        }
+
+
+def schemathesis_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("schemathesis") is not None
+
+
+def run_schemathesis(
+    spec: Path,
+    base_url: str,
+    *,
+    phases: Sequence[str] = SCHEMATHESIS_PHASES,
+    headers: Mapping[str, str] | None = None,
+    config: Path | None = None,
+    max_examples: int = 25,
+    seed: int = 1,
+    hooks: str | None = None,
+    env: Mapping[str, str] | None = None,
+    mode: str | None = None,
+    exclude_checks: Sequence[str] = (),
+    timeout: float = 1800,
+    on_line: Callable[[str], None] | None = None,
+) -> SchemathesisResult:
+    """One ``schemathesis run`` with every check enabled; the reports are parsed back."""
+    with tempfile.TemporaryDirectory(prefix="draftmock-st-") as scratch:
+        reports = Path(scratch) / "reports"
+        command = [sys.executable, "-m", "schemathesis.cli"]
+        if config is not None:
+            command += ["--config-file", str(config)]
+        command += [
+            "run",
+            str(spec),
+            "--url",
+            base_url,
+            "--phases",
+            ",".join(phases),
+            "--checks",
+            "all",
+            "--max-examples",
+            str(max_examples),
+            "--seed",
+            str(seed),
+            "--continue-on-failure",
+            "--workers",
+            "1",
+            "--no-color",
+            "--report",
+            "junit,json",
+            "--report-dir",
+            str(reports),
+        ]
+        if exclude_checks:
+            command += ["--exclude-checks", ",".join(exclude_checks)]
+        if mode is not None:
+            command += ["--mode", mode]
+        for name, value in (headers or {}).items():
+            command += ["--header", f"{name}: {value}"]
+        child_env = {**os.environ, **(env or {}), "NO_COLOR": "1"}
+        if hooks is not None:
+            child_env["SCHEMATHESIS_HOOKS"] = hooks
+        started = time.monotonic()
+        lines: list[str] = []
+        with subprocess.Popen(
+            command,
+            cwd=scratch,
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                if on_line is not None:
+                    on_line(line.rstrip("\n"))
+            try:
+                exit_code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                exit_code = proc.wait()
+        result = SchemathesisResult(
+            command=_printable(command, headers or {}),
+            exit_code=exit_code,
+            duration=time.monotonic() - started,
+            output="".join(lines),
+        )
+        found = sorted(reports.glob("json-*.json"))
+        if found:
+            data = json.loads(found[-1].read_text())
+            result.phases = data.get("phases", {})
+            result.failures = data.get("failures", [])
+            result.errors = data.get("errors", [])
+            result.test_cases = data.get("test_cases", {})
+            result.warnings = data.get("warnings", {})
+        junit = sorted(reports.glob("junit-*.xml"))
+        if junit:
+            result.junit_xml = junit[-1].read_text()
+        return result
+
+
+def _printable(command: list[str], headers: Mapping[str, str]) -> list[str]:
+    """The command as a user can rerun it; header values (credentials) masked."""
+    secret = {f"{name}: {value}" for name, value in headers.items()}
+    shown = ["schemathesis", *command[3:]]
+    return [
+        f"{arg.split(':', 1)[0]}: ***"
+        if arg in secret
+        else ("REPORT_DIR" if "/draftmock-st-" in arg else arg)
+        for arg in shown
+    ]

@@ -1,0 +1,131 @@
+"""``draftmock conform`` and ``draftmock diff`` as a user runs them: exit codes, reports, diffs."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from draftmock.conformance.behaviour import ScenarioResult
+from draftmock.conformance.diff import compare, diff, normalise, shape
+from draftmock.conformance.gate import ConformOptions
+from draftmock.server.app import DraftmockApp
+from draftmock.testing import LiveServer
+from tests.conformance.test_gate_mutants import MUTANTS, broken_runtime
+from tests.conftest import frozen_runtime
+
+pytestmark = pytest.mark.conformance
+
+
+def draftmock(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "draftmock", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_conform_checks_the_in_process_mock_and_writes_reports(tmp_path: Path) -> None:
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    done = draftmock(
+        "conform",
+        "promptlayer",
+        "--phases",
+        "examples,behaviour",
+        "--max-examples",
+        "3",
+        "--report",
+        str(report),
+        "--junit-xml",
+        str(junit),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(report.read_text())
+    assert [row["phase"] for row in data["summary"]] == ["examples", "behaviour"]
+    assert {row["status"] for row in data["summary"]} == {"success"}
+    assert data["draftmock"] is True
+    names = {r["name"] for r in data["behaviour"]}
+    assert {"one_draft_per_group", "draft_copy_is_asynchronous"} <= names
+    suites = {s.get("name"): s for s in ET.parse(junit).getroot().iter("testsuite")}
+    assert set(suites) == {"promptlayer.schemathesis", "promptlayer.behaviour"}
+    assert suites["promptlayer.behaviour"].get("failures") == "0"
+    assert int(suites["promptlayer.behaviour"].get("tests", "0")) == len(names)
+    assert "behaviour" in done.stdout and "all passed" in done.stdout
+
+
+def test_an_unreachable_target_is_exit_2() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = draftmock("conform", "promptlayer", "--base-url", f"http://127.0.0.1:{port}")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot reach" in done.stdout
+
+
+def test_usage_errors_are_exit_2() -> None:
+    assert draftmock("conform", "promptlayer", "--phases", "nonsense").returncode == 2
+    assert draftmock("conform", "no-such-api", "--phases", "behaviour").returncode == 2
+
+
+def test_a_contract_failure_is_exit_1_against_a_served_mock(tmp_path: Path) -> None:
+    """A broken mock served elsewhere (as a remote server would be) fails the gate with 1."""
+    mutant = next(m for m in MUTANTS if m.name == "second-draft-allowed")
+    with LiveServer(DraftmockApp(broken_runtime(mutant))) as server:
+        done = draftmock(
+            "conform",
+            "promptlayer",
+            "--base-url",
+            f"{server.url}/promptlayer",
+            "--phases",
+            "behaviour",
+            "--api-key",
+            "pl-demo-key",
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "one draft per group: a second draft is 409" in done.stdout
+
+
+def test_diff_of_the_mock_with_itself_is_empty() -> None:
+    with LiveServer(DraftmockApp(frozen_runtime())) as server:
+        result = diff(
+            ConformOptions(api="promptlayer", base_url=f"{server.url}/promptlayer"),
+            stream=io.StringIO(),
+        )
+    assert result.target_report.draftmock
+    assert result.differences == [], [d.describe() for d in result.differences]
+    assert result.exit_code == 0
+
+
+def test_diff_reports_status_check_and_transition_differences() -> None:
+    wrong_numbers = next(m for m in MUTANTS if m.name == "versions-skip-a-number")
+    with LiveServer(DraftmockApp(broken_runtime(wrong_numbers))) as server:
+        result = diff(
+            ConformOptions(api="promptlayer", base_url=f"{server.url}/promptlayer"),
+            stream=io.StringIO(),
+        )
+    kinds = {(d.scenario, d.kind) for d in result.differences}
+    assert ("save_draft_numbers_versions", "transition") in kinds
+    assert ("save_draft_numbers_versions", "check") in kinds
+    assert result.exit_code == 1
+    out = io.StringIO()
+    result.print(out)
+    assert "difference(s)" in out.getvalue()
+
+
+def test_volatile_values_are_normalised_and_shapes_compared() -> None:
+    a = {"id": 7, "created_at": "2026-01-01T00:00:00Z", "name": "x", "rows": [[1, "a"]]}
+    b = {"id": 9, "created_at": "2027-02-02T00:00:00Z", "name": "y", "rows": [[2, "b"]]}
+    assert normalise(a)["id"] == normalise(b)["id"] == "<id>"
+    assert shape(normalise(a)) == shape(normalise(b))
+    assert shape({"id": 1}) != shape({"id": "1"})
+    mock, target = ScenarioResult("pl", "s", "t"), ScenarioResult("pl", "s", "t")
+    target.status = "failed"
+    assert [d.kind for d in compare(mock, target)] == ["scenario"]

@@ -1,0 +1,300 @@
+"""The gate catches real faults: the behaviour phase against deliberately broken mocks.
+
+Each mutant breaks one documented semantic of a fresh in-process mock (a vendor handler, job or
+renderer swapped, or a setting changed) and runs in lenient mode, so the engine passes the broken
+reply through instead of replacing it with its own 500 diagnostic. The gate must report a
+contract failure (exit code 1) for every mutant, and pass the unbroken mock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from draftmock.assembly import build_runtime
+from draftmock.clock import VirtualClock
+from draftmock.conformance.gate import ConformOptions, conform
+from draftmock.conformance.report import GateReport
+from draftmock.runtime import Runtime
+from draftmock.server.app import DraftmockApp
+from draftmock.vendors import VENDORS
+from draftmock.vendors._kit import Call, Context, OperationTable, Reply, Settings, Vendor
+
+pytestmark = pytest.mark.conformance
+
+Mutation = Callable[[Vendor[Any]], Vendor[Any]]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    api: str
+    name: str
+    breaks: str  # the semantic it breaks
+    caught_by: str  # part of the name of a check that must fail
+    mutate: Mutation | None = None
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def swap_handler(
+    operation_id: str, make: Callable[[Callable[..., Reply]], Callable[..., Reply]]
+) -> Mutation:
+    """A vendor whose handler for ``operation_id`` is ``make(original)``; others untouched."""
+
+    def mutate(vendor: Vendor[Any]) -> Vendor[Any]:
+        table = OperationTable()
+        table.handlers = dict(vendor.operations.handlers)
+        table.handlers[operation_id] = make(vendor.operations.handlers[operation_id])
+        return dataclasses.replace(vendor, operations=table)
+
+    return mutate
+
+
+def swap_job(kind: str, make: Callable[[Callable[..., None]], Callable[..., None]]) -> Mutation:
+    def mutate(vendor: Vendor[Any]) -> Vendor[Any]:
+        return dataclasses.replace(vendor, jobs={**vendor.jobs, kind: make(vendor.jobs[kind])})
+
+    return mutate
+
+
+def replace_field(**fields: Any) -> Mutation:
+    def mutate(vendor: Vendor[Any]) -> Vendor[Any]:
+        return dataclasses.replace(vendor, **fields)
+
+    return mutate
+
+
+# -- PromptLayer mutants ------------------------------------------------------------------------
+
+
+def _pl_second_draft_allowed(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    from draftmock.vendors.promptlayer import service
+    from draftmock.vendors.promptlayer.errors import ConflictError
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        try:
+            return original(ctx, call)
+        except ConflictError:
+            ws = service.workspace_of(ctx, call.principal)
+            group = service.group_of(ws, call.body["dataset_group_id"])
+            draft = service._new_dataset(ctx, ws, group, call.principal)
+            body = {"success": True, "message": "Draft created", "draft_dataset_id": draft.id}
+            return Reply(201, body)
+
+    return handler
+
+
+def _pl_conflict_as_400(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    from draftmock.vendors.promptlayer.errors import ConflictError
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        try:
+            return original(ctx, call)
+        except ConflictError as exc:
+            return Reply(400, {"success": False, "message": str(exc)})
+
+    return handler
+
+
+def _pl_skip_a_number(original: Callable[..., None]) -> Callable[..., None]:
+    def job(ctx: Context[Any], payload: dict[str, Any]) -> None:
+        original(ctx, payload)
+        ws = ctx.backend.workspace(payload["workspace_id"])
+        draft = ws.datasets.get(payload["draft_id"])
+        if draft is not None and draft.version_number > 0:
+            draft.version_number += 1
+
+    return job
+
+
+def _pl_never_publishes(original: Callable[..., None]) -> Callable[..., None]:
+    def job(ctx: Context[Any], payload: dict[str, Any]) -> None:
+        return None
+
+    return job
+
+
+def _pl_undocumented_202(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        reply = original(ctx, call)
+        return Reply(202, {"status": "queued", "id": reply.body["draft_dataset_id"]})
+
+    return handler
+
+
+def _pl_copy_loses_rows(original: Callable[..., None]) -> Callable[..., None]:
+    def job(ctx: Context[Any], payload: dict[str, Any]) -> None:
+        ws = ctx.backend.workspace(payload["workspace_id"])
+        draft = ws.datasets.get(payload["draft_id"])
+        if draft is not None:
+            draft.pending = None
+
+    return job
+
+
+def _pl_bare_errors(error: Any, request_id: str) -> Reply:
+    return Reply(error.status, {"message": error.message})
+
+
+def _pl_shared_workspace(vendor: Vendor[Any]) -> Vendor[Any]:
+    original = vendor.authenticate
+
+    def authenticate(ctx: Context[Any], auth: Any) -> Any:
+        if auth.credentials.get("ApiKeyAuth") == "pl-other-key":
+            auth.credentials["ApiKeyAuth"] = "pl-demo-key"
+        return original(ctx, auth)
+
+    return dataclasses.replace(vendor, authenticate=authenticate)
+
+
+def _pl_public_without_key(vendor: Vendor[Any]) -> Vendor[Any]:
+    original = vendor.authenticate
+
+    def authenticate(ctx: Context[Any], auth: Any) -> Any:
+        if not auth.credentials.get("ApiKeyAuth"):
+            auth.credentials["ApiKeyAuth"] = "pl-demo-key"
+        return original(ctx, auth)
+
+    return dataclasses.replace(vendor, authenticate=authenticate)
+
+
+MUTANTS = [
+    Mutant(
+        "promptlayer",
+        "second-draft-allowed",
+        "one draft per group (409)",
+        "one draft per group",
+        swap_handler("createDraftDatasetVersion", _pl_second_draft_allowed),
+    ),
+    Mutant(
+        "promptlayer",
+        "conflict-answered-400",
+        "a second draft is 409, not another error",
+        "one draft per group",
+        swap_handler("createDraftDatasetVersion", _pl_conflict_as_400),
+    ),
+    Mutant(
+        "promptlayer",
+        "async-made-instant",
+        "202 means the copy ends later",
+        "the copy is asynchronous",
+        settings={"async_delay": 0},
+    ),
+    Mutant(
+        "promptlayer",
+        "versions-skip-a-number",
+        "save-draft publishes version N+1",
+        "N+1",
+        swap_job("publish_draft", _pl_skip_a_number),
+    ),
+    Mutant(
+        "promptlayer",
+        "save-never-completes",
+        "a 202 save completes within the timeout",
+        "published within the timeout",
+        swap_job("publish_draft", _pl_never_publishes),
+    ),
+    Mutant(
+        "promptlayer",
+        "copy-loses-rows",
+        "the copied rows appear in the draft",
+        "copied rows appear",
+        swap_job("copy_rows", _pl_copy_loses_rows),
+    ),
+    Mutant(
+        "promptlayer",
+        "undocumented-202-body",
+        "202 bodies follow the documented schema",
+        "response matches the spec",
+        swap_handler("saveDraftDatasetVersion", _pl_undocumented_202),
+    ),
+    Mutant(
+        "promptlayer",
+        "error-envelope-without-success",
+        "errors carry {success: false, message}",
+        "error envelope",
+        replace_field(render_error=_pl_bare_errors),
+    ),
+    Mutant(
+        "promptlayer",
+        "workspaces-shared",
+        "another workspace's key cannot see a group",
+        "another workspace",
+        _pl_shared_workspace,
+    ),
+    Mutant(
+        "promptlayer",
+        "anonymous-accepted",
+        "requests without a key are 401",
+        "no API key is 401",
+        _pl_public_without_key,
+    ),
+]
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def broken_runtime(mutant: Mutant) -> Runtime:
+    settings = {"async_delay": 2.0, **mutant.settings}
+    runtime = build_runtime(
+        apis=[mutant.api],
+        clock=VirtualClock(frozen=True),
+        settings=Settings(strict_responses=False, **settings),
+    )
+    if mutant.mutate is not None:
+        runtime.vendors[mutant.api] = mutant.mutate(runtime.vendors[mutant.api])
+    return runtime
+
+
+def gate(mutant: Mutant) -> GateReport:
+    runtime = broken_runtime(mutant)
+    options = ConformOptions(api=mutant.api, phases=["behaviour"], timeout=20, poll_interval=2)
+    return conform(options, stream=io.StringIO(), app_factory=lambda: DraftmockApp(runtime))
+
+
+SERVED = [m for m in MUTANTS if m.api in VENDORS]
+DETECTED: dict[str, bool] = {}
+
+
+@pytest.mark.parametrize("api", sorted({m.api for m in SERVED}))
+def test_the_unbroken_mock_passes(api: str) -> None:
+    report = gate(Mutant(api, "none", "nothing", ""))
+    failures = [
+        f"{r.name}: {r.reason}" for r in report.behaviour if r.status in ("failed", "error")
+    ]
+    assert report.exit_code == 0, failures
+    assert all(r.status == "passed" for r in report.behaviour), [
+        (r.name, r.status, r.reason) for r in report.behaviour
+    ]
+
+
+@pytest.mark.parametrize("mutant", SERVED, ids=[f"{m.api}:{m.name}" for m in SERVED])
+def test_mutant_is_detected(mutant: Mutant) -> None:
+    report = gate(mutant)
+    failed_checks = [
+        f"{r.name}: {c.name}" for r in report.behaviour for c in r.checks if c.status == "failed"
+    ]
+    DETECTED[f"{mutant.api}:{mutant.name}"] = report.exit_code == 1
+    assert report.exit_code == 1, f"{mutant.name} ({mutant.breaks}) was not detected"
+    # ... and for the right reason: the check stating the broken semantic failed.
+    assert any(mutant.caught_by in name for name in failed_checks), failed_checks
+
+
+def test_detection_share(capsys: pytest.CaptureFixture[str]) -> None:
+    for mutant in SERVED:
+        key = f"{mutant.api}:{mutant.name}"
+        if key not in DETECTED:
+            DETECTED[key] = gate(mutant).exit_code == 1
+    share = sum(DETECTED.values()) / len(DETECTED)
+    with capsys.disabled():
+        print(
+            f"\nconformance gate: {sum(DETECTED.values())}/{len(DETECTED)} mutants detected "
+            f"({share:.0%})"
+        )
+    missed = sorted(k for k, ok in DETECTED.items() if not ok)
+    assert not missed, f"undetected mutants: {missed}"
