@@ -117,9 +117,18 @@ def render_error(error: VendorError, request_id: str) -> Reply:
     return Reply(error.status, body, headers)
 
 
+# Literal paths that the {datasetId} template also matches. A generated dataset id always ends in
+# "-<10 characters>", so GET/PUT/DELETE /datasets/list can only ever answer 404: the resource at
+# that path is ListDatasets, and a 405 there advertises its own method.
+_LITERAL_RESOURCES = {"/datasets/list": "POST"}
+
+
 def render_no_route(method: str, path: str, allowed: list[str], request_id: str) -> Reply:
     headers = {ERROR_TYPE: "UnknownOperationException", REQUEST_ID: request_id}
     if allowed:  # a known resource, another method: what Smithy's rest-json routers answer
+        literal = _LITERAL_RESOURCES.get(path.rstrip("/"))
+        if literal is not None:
+            headers["allow"] = literal
         return Reply(405, {"message": f"{method} is not allowed on this resource"}, headers)
     return Reply(404, {"message": "The requested operation is not recognized"}, headers)
 

@@ -32,6 +32,7 @@ ops = OperationTable()
 
 DOWNLOAD_TTL = 300.0  # presigned URLs expire after 5 minutes
 JSONL = "application/x-ndjson"
+LONG_MAX = 2**63 - 1
 DEFAULT_PAGE = {"ListDatasets": 100, "ListDatasetVersions": 100, "ListDatasetExamples": 100}
 
 
@@ -212,6 +213,10 @@ def _conditions(body: dict[str, Any], key: str, where: str) -> list[dict[str, An
         if "anyOf" not in condition:
             name = f"filter.{key}[{index}].anyOf"
             raise field_error(name, f"{where}: {name} is required")
+        for bound in ("min", "max"):
+            if condition.get(bound, 0) > LONG_MAX:  # the model's Long is a 64-bit integer
+                name = f"filter.{key}[{index}].{bound}"
+                raise field_error(name, f"{name} must be at most {LONG_MAX}")
     return conditions
 
 

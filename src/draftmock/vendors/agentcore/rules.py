@@ -115,7 +115,7 @@ _VALIDATORS = {name: Draft202012Validator(schema) for name, schema in EXAMPLE_SC
 
 def example_problems(schema_type: str, example: Any, where: str) -> list[tuple[str, str]]:
     """(field name, message) for each way ``example`` breaks its schema type's example schema."""
-    problems = []
+    problems: dict[str, str] = {}  # jsonschema reports one "required" error per missing member
     errors = _VALIDATORS[schema_type].iter_errors(example)
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
         base = where + "".join(
@@ -125,10 +125,10 @@ def example_problems(schema_type: str, example: Any, where: str) -> list[tuple[s
             for member in error.validator_value:
                 if member not in error.instance:
                     name = f"{base}.{member}"
-                    problems.append((name, f"{name} is required by {schema_type}"))
+                    problems.setdefault(name, f"{name} is required by {schema_type}")
             continue
-        problems.append((base, f"{base} does not match {schema_type}: {error.message}"))
-    return problems
+        problems.setdefault(base, f"{base} does not match {schema_type}: {error.message}")
+    return list(problems.items())
 
 
 def check_examples(schema_type: str, examples: list[Any], where: str) -> None:
