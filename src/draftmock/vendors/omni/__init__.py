@@ -1,0 +1,53 @@
+"""Omni documents: drafts per document and per branch, archive, v2 patch and publish, roles,
+and a per-key rate limit."""
+
+from __future__ import annotations
+
+import math
+
+from draftmock.vendors._kit import Admission, AuthInput, Context, SlidingWindowLimiter, Vendor
+from draftmock.vendors.omni import errors, fixture
+from draftmock.vendors.omni.handlers import ops
+from draftmock.vendors.omni.models import Backend
+
+DEFAULT_RATE_LIMIT = 60  # requests per minute per API key, as the vendor documents
+
+
+def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
+    presented = auth.credentials.get("bearerAuth")
+    key = ctx.backend.api_keys.get(presented) if presented else None
+    if key is None:
+        raise errors.UnauthorizedError()
+    _count_request(ctx, key.key)
+    return Admission(key)
+
+
+def _count_request(ctx: Context[Backend], api_key: str) -> None:
+    """60 requests a minute per key (``options.omni.rate_limit``; 0 or None turns it off)."""
+    limit = ctx.settings.option("omni", "rate_limit", DEFAULT_RATE_LIMIT)
+    if not limit:
+        return
+    backend = ctx.backend
+    if backend.limiter is None or backend.limiter.limit != limit:
+        backend.limiter = SlidingWindowLimiter(int(limit))
+    allowed, _, wait = backend.limiter.hit(api_key, ctx.now)
+    if not allowed:
+        raise errors.RateLimitedError(
+            f"Too Many Requests - Rate limit exceeded ({limit} requests/minute)",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+
+
+vendor: Vendor[Backend] = Vendor(
+    slug="omni",
+    title="Omni documents",
+    spec_file="omni.yaml",
+    operations=ops,
+    new_backend=Backend,
+    load_fixture=fixture.load,
+    fixture_schema=fixture.SCHEMA,
+    authenticate=authenticate,
+    render_error=errors.render_error,
+    render_violations=errors.render_violations,
+    render_no_route=errors.render_no_route,
+)
