@@ -250,3 +250,31 @@ def test_version_quota_is_service_quota_exceeded(two_versions: str) -> None:
     ac.delete_dataset(datasetId=FIXTURE_DATASET, datasetVersion="1")
     httpx.post(f"{two_versions}/__draftmock/clock/advance", json={"seconds": ASYNC_DELAY})
     assert ac.create_dataset_version(datasetId=FIXTURE_DATASET)["datasetVersion"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (429, "ThrottlingException"),
+        (500, "InternalServerException"),
+        (402, "ServiceQuotaExceededException"),
+    ],
+)
+def test_injected_faults_carry_the_exception_of_their_status(
+    mock: Mock, ac: Any, status: int, code: str
+) -> None:
+    mock.admin(
+        "faults",
+        {"api": "agentcore", "operation": "AddDatasetExamples", "status": status, "count": 1},
+    )
+    try:
+        got, http, response = error_of(
+            ac.add_dataset_examples, datasetId=FIXTURE_DATASET, source=inline(example("F"))
+        )
+        assert (got, http) == (code, status)
+        assert response["Error"]["Message"]
+        assert ac.add_dataset_examples(datasetId=FIXTURE_DATASET, source=inline(example("F")))
+    finally:
+        httpx.request(
+            "DELETE", f"{mock.url}/__draftmock/faults", json={"api": "agentcore"}, timeout=10
+        )

@@ -40,7 +40,7 @@ def client(
         region_name=region,
         aws_access_key_id=key,
         aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
     made.meta.events.register("before-parse", _refuse_off_spec)
     return made
