@@ -42,6 +42,12 @@ def test_bearer_and_header_keys_are_both_accepted(mock: Mock) -> None:
     assert header.get(f"{BASE}/{FAQ}").status_code == 200
 
 
+def test_an_authorization_header_decides_when_present(mock: Mock) -> None:
+    for authorization in ("Bearer not-a-key", f"Basic {KEY_A}"):
+        client = mock.client("lunary", {"Authorization": authorization, "X-API-Key": KEY_A})
+        assert client.get(BASE).status_code == 401
+
+
 def test_public_key_reads_one_dataset_and_nothing_else(mock: Mock) -> None:
     public = mock.client("lunary", {"X-API-Key": PUBLIC_A})
     assert public.get(f"{BASE}/{FAQ}").status_code == 200

@@ -12,11 +12,21 @@ from draftmock.vendors.lunary.ratelimit import admit
 PUBLIC_OPERATIONS = frozenset({"getDataset"})
 
 
+def presented_key(auth: AuthInput) -> str | None:
+    """The key the request presents. As upstream, an ``Authorization`` header decides when it
+    is there (the token after ``Bearer``; any other scheme presents nothing valid), and
+    ``X-API-Key`` is read only without one: a wrong bearer token is refused even next to a good
+    ``X-API-Key``."""
+    if "authorization" in auth.headers:
+        return auth.credentials.get("BearerAuth") or ""
+    return auth.credentials.get("ApiKeyHeader")
+
+
 def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
-    """A known key from ``Authorization: Bearer`` or ``X-API-Key``; then the rate limit (per
-    key), then the access check (a public key may only read one dataset)."""
-    presented = [auth.credentials.get("BearerAuth"), auth.credentials.get("ApiKeyHeader")]
-    key = next((ctx.backend.api_keys[v] for v in presented if v in ctx.backend.api_keys), None)
+    """A known key; then the rate limit (per key); then the access check (a public key may only
+    read one dataset)."""
+    presented = presented_key(auth)
+    key = ctx.backend.api_keys.get(presented) if presented else None
     if key is None:
         raise errors.UnauthorizedError()
     if key.kind == "org":
