@@ -236,6 +236,75 @@ MUTANTS = [
 ]
 
 
+# -- Lunary mutants -----------------------------------------------------------------------------
+
+
+def _lu_restore_forgets_origin(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    from draftmock.vendors.lunary import service
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        reply = original(ctx, call)
+        dataset = service.dataset_of(ctx, call.principal, str(call.path["datasetId"]))
+        if dataset.current_version_id is not None:
+            version = dataset.versions[dataset.current_version_id]
+            dataset.versions[version.id] = dataclasses.replace(version, restored_from=None)
+        reply.body["currentVersionRestoredFromVersionId"] = None
+        return reply
+
+    return handler
+
+
+def _lu_skip_version_ignored(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        call.query = {
+            k: v for k, v in call.query.items() if k not in ("skipVersion", "skipVersioning")
+        }
+        return original(ctx, call)
+
+    return handler
+
+
+def _lu_snapshot_dedupes(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    from draftmock.vendors.lunary import handlers, service
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        dataset = service.dataset_of(ctx, call.principal, str(call.path["datasetId"]))
+        latest = dataset.versions.get(dataset.current_version_id or "")
+        if latest is not None and len(latest.items) == len(dataset.items):
+            body = {
+                "version": handlers.version_json(latest),
+                "dataset": handlers.dataset_json(dataset),
+            }
+            return Reply(201, body)
+        return original(ctx, call)
+
+    return handler
+
+
+MUTANTS += [
+    Mutant(
+        "lunary",
+        "restore-loses-restoredFromVersionId",
+        "restore records the version it came from",
+        "restoredFromVersionId",
+        swap_handler("restoreDatasetVersion", _lu_restore_forgets_origin),
+    ),
+    Mutant(
+        "lunary",
+        "skipVersion-ignored",
+        "skipVersion=true creates no version",
+        "skipVersion",
+        swap_handler("createDatasetItem", _lu_skip_version_ignored),
+    ),
+    Mutant(
+        "lunary",
+        "unchanged-snapshot-deduplicated",
+        "a manual snapshot is always N+1",
+        "N+1",
+        swap_handler("createDatasetVersion", _lu_snapshot_dedupes),
+    ),
+]
+
 # -- running ------------------------------------------------------------------------------------
 
 
