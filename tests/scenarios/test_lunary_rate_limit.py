@@ -59,3 +59,13 @@ def test_a_reset_clears_the_windows(mock: Mock) -> None:
     assert lu.get(BASE).headers["Rate-Limit-Remaining"] == "148"
     mock.admin("reset", {"api": "lunary"})
     assert lu.get(BASE).headers["Rate-Limit-Remaining"] == "149"
+
+
+def test_windows_survive_a_state_dump_and_restore(mock: Mock) -> None:
+    lu = mock.client("lunary", {"X-API-Key": KEY_A})
+    lu.get(BASE)
+    state = httpx.get(f"{mock.url}/__draftmock/state", timeout=30).json()
+    lu.get(BASE)
+    restored = httpx.put(f"{mock.url}/__draftmock/state", json=state, timeout=30)
+    assert restored.status_code == 200
+    assert lu.get(BASE).headers["Rate-Limit-Remaining"] == "148"

@@ -8,6 +8,7 @@ the dataset's name, description and items at one moment, numbered 1, 2, 3, ... p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from draftmock.vendors._kit import SlidingWindowLimiter
 
@@ -97,6 +98,13 @@ class Project:
         return any(d.name == name and d.id != other_than for d in self.datasets.values())
 
 
+class Limiter(SlidingWindowLimiter):
+    """The kit's sliding-window limiter, rebuilt from a ``/__draftmock/state`` dump too."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
 @dataclass
 class Backend:
     """Lunary state of one world: projects by id, API keys, and the rate limiter's windows."""
@@ -104,7 +112,7 @@ class Backend:
     projects: dict[str, Project] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     rate_limit: int = DEFAULT_RATE_LIMIT  # a fixture may change it; the settings option wins
-    limiter: SlidingWindowLimiter | None = None
+    limiter: Limiter | None = None
 
     def project(self, project_id: str) -> Project:
         if project_id not in self.projects:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from draftmock.vendors._kit import Context, SlidingWindowLimiter
+from draftmock.vendors._kit import Context
 from draftmock.vendors.lunary.errors import RateLimitedError
-from draftmock.vendors.lunary.models import Backend
+from draftmock.vendors.lunary.models import Backend, Limiter
 
 WINDOW = 60.0
 
@@ -29,7 +29,7 @@ def admit(ctx: Context[Backend], client: str) -> dict[str, str]:
         return {}
     limiter = ctx.backend.limiter
     if limiter is None or limiter.limit != limit:
-        limiter = ctx.backend.limiter = SlidingWindowLimiter(limit, WINDOW)
+        limiter = ctx.backend.limiter = Limiter(limit, WINDOW)
     allowed, remaining, wait = limiter.hit(client, ctx.now)
     headers = {
         "Rate-Limit-Remaining": str(remaining),
