@@ -14,6 +14,7 @@ way, with the reason phrase of ``N``. Validation failures answer 400 naming the 
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 from draftmock.spec.schema import Violation
@@ -96,10 +97,16 @@ def render_error(error: VendorError, request_id: str) -> Reply:
     return Reply(error.status, body, dict(error.headers))
 
 
+# ``/v2/documents/{documentId}/draft/publish`` is also matched by ``.../draft/{draftId}``, but a
+# draft identifier is an 8-character slug, never "publish": that resource only answers POST.
+_PUBLISH = re.compile(r"^/v2/documents/[^/]+/draft/publish/?$")
+
+
 def render_no_route(method: str, path: str, allowed: list[str], request_id: str) -> Reply:
     if allowed:
         message = f"Method {method} is not allowed on {path}"
-        return Reply(405, {"error": reason(405), "message": message})
+        headers = {"allow": "POST"} if _PUBLISH.match(path) else {}
+        return Reply(405, {"error": reason(405), "message": message}, headers)
     return Reply(404, {"error": reason(404), "message": f"No route matches {method} {path}"})
 
 
