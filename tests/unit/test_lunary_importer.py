@@ -17,6 +17,7 @@ from draftmock.vendors.lunary.importer import (
     parse_csv_line,
     parse_jsonl,
 )
+from draftmock.vendors.lunary.service import ilike
 
 
 def test_csv_line_quotes_and_trimming() -> None:
@@ -101,3 +102,19 @@ def test_violations_read_like_zod_validation_error() -> None:
         "message": 'Validation error: Invalid uuid at "datasetId"; Required at "name"; '
         'Expected integer, received float at "limit"; Expected object, received array',
     }
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        ("faq", "Support FAQ answers", True),
+        ("f_q", "Support FAQ answers", True),  # _ is one character, as in ILIKE
+        ("sup%ans", "Support FAQ answers", True),
+        ("50%", "a 5000 row set", True),
+        ("50\\%", "a 5000 row set", False),  # escaped: a literal percent sign
+        ("50\\%", "50% off", True),
+        ("a.b", "axb", False),  # regex characters are literal
+    ],
+)
+def test_search_matches_like_ilike(term: str, text: str, found: bool) -> None:
+    assert bool(ilike(term).search(text)) is found

@@ -7,6 +7,7 @@ updateDataset 400 "No fields to update", then 404, then 409; updateDatasetItem 4
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,13 +52,25 @@ def _auto_version(ctx: Ctx, dataset: Dataset, query: Mapping[str, Any]) -> Versi
 # -- datasets ---------------------------------------------------------------------------------
 
 
+def ilike(term: str) -> re.Pattern[str]:
+    """Postgres ``ILIKE '%term%'``: ``%`` and ``_`` are wildcards, a backslash escapes."""
+    parts, i = [], 0
+    while i < len(term):
+        char = term[i]
+        if char == "\\" and i + 1 < len(term):
+            parts.append(re.escape(term[i + 1]))
+            i += 1
+        else:
+            parts.append({"%": ".*", "_": "."}.get(char) or re.escape(char))
+        i += 1
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
 def list_datasets(ctx: Ctx, key: ApiKey, search: str | None, sort: str) -> list[Dataset]:
     found = list(project_of(ctx, key).datasets.values())
-    needle = importer.js_trim(search).lower() if search else ""
-    if needle:
-        found = [
-            d for d in found if needle in d.name.lower() or needle in (d.description or "").lower()
-        ]
+    if search and (term := importer.js_trim(search)):
+        pattern = ilike(term)
+        found = [d for d in found if pattern.search(d.name) or pattern.search(d.description or "")]
     if sort == "alphabetical":
         found.sort(key=lambda d: d.name.lower())
     elif sort == "items":
