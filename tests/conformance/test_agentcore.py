@@ -6,10 +6,10 @@ not verify (it holds no secret for that key)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from draftmock.conformance.config import config_for
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
@@ -19,7 +19,7 @@ from tests.support.agentcore import STATIC_AUTH
 
 pytestmark = pytest.mark.conformance
 
-CONFIG = Path(__file__).resolve().parent / "agentcore.toml"
+CONFIG = config_for("agentcore")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
         specs_dir() / "agentcore.yaml",
         f"{server.url}/agentcore",
         headers={"Authorization": STATIC_AUTH},
-        config=CONFIG if CONFIG.exists() else None,
+        config=CONFIG,
         max_examples=25,
         # Schemathesis hard-codes 401 for a request without its Authorization header (not
         # configurable, and `--checks all` overrides a config file's `enabled = false`). AWS

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from draftmock.conformance.config import config_for
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
-from tests.conformance.runner import HERE, schemathesis
+from tests.conformance.runner import schemathesis
 from tests.conftest import frozen_runtime
 
 pytestmark = pytest.mark.conformance
@@ -31,7 +32,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
         specs_dir() / "lunary.yaml",
         f"{server.url}/lunary",
         headers=HEADERS,
-        config=HERE / "lunary.toml",
+        config=config_for("lunary"),
         max_examples=25,
         # Upstream mounts its koa-router without `allowedMethods()`, so a method no route
         # declares falls through to koa's 404 {"message": "Not Found"} (research section 3.6,

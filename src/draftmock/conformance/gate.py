@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from draftmock.conformance.behaviour import ScenarioResult, Suite, Target
-from draftmock.conformance.config import config_for
+from draftmock.conformance.config import config_for, excluded_checks
 from draftmock.conformance.referee import Referee
 from draftmock.conformance.report import GateReport
 from draftmock.conformance.scenarios import suite_for
@@ -195,8 +195,11 @@ def _conform_at(
             max_examples=options.max_examples,
             seed=options.seed,
             hooks=hooks,
+            exclude_checks=list(excluded_checks(api)),
             on_line=echo,
         )
+        for check, why in excluded_checks(api).items():
+            report.notes.append(f"schemathesis check {check} left out: {why}")
         if report.schemathesis.exit_code not in (0, 1):
             report.notes.append(report.schemathesis.output[-2000:])
 
