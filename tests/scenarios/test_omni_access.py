@@ -139,3 +139,15 @@ def test_reset_clears_the_rate_limit(mock: Mock, editor: httpx.Client) -> None:
     assert editor.get("/v1/models").status_code == 429
     mock.admin("reset", {"api": "omni"})
     assert editor.get("/v1/models").status_code == 200
+
+
+def test_a_seeded_fixture_raises_or_disables_the_limit(mock: Mock, editor: httpx.Client) -> None:
+    mock.admin("seed", {"api": "omni", "fixture": {"rate_limit": 0}})
+    for _ in range(70):
+        assert editor.get("/v1/models").status_code == 200
+    mock.admin("seed", {"api": "omni", "fixture": {"rate_limit": 100}})
+    assert editor.get("/v1/models").status_code == 200  # 71 requests in the window now
+    mock.admin("reset", {"api": "omni"})  # back to the default 60
+    for _ in range(60):
+        editor.get("/v1/models")
+    assert editor.get("/v1/models").status_code == 429

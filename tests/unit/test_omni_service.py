@@ -243,6 +243,19 @@ def test_rate_limit_can_be_turned_off(off: int | None) -> None:
     assert h.backend.limiter is None
 
 
+def test_the_settings_option_wins_over_the_fixture() -> None:
+    h = Harness(rate_limit=1)
+    fixture.load(h.backend, {"rate_limit": 0}, h.ids, h.now)
+    authenticate(h.ctx(), auth_input("editor"))
+    with pytest.raises(errors.RateLimitedError):
+        authenticate(h.ctx(), auth_input("editor"))
+    unset = Harness()
+    fixture.load(unset.backend, {"rate_limit": 1}, unset.ids, unset.now)
+    authenticate(unset.ctx(), auth_input("editor"))
+    with pytest.raises(errors.RateLimitedError):
+        authenticate(unset.ctx(), auth_input("editor"))
+
+
 def test_unknown_keys_are_refused_and_not_counted(h: Harness) -> None:
     for token in (None, "", "nope"):
         with pytest.raises(errors.UnauthorizedError):

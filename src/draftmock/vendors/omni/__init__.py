@@ -10,8 +10,6 @@ from draftmock.vendors.omni import errors, fixture
 from draftmock.vendors.omni.handlers import ops
 from draftmock.vendors.omni.models import Backend
 
-DEFAULT_RATE_LIMIT = 60  # requests per minute per API key, as the vendor documents
-
 
 def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     presented = auth.credentials.get("bearerAuth")
@@ -23,8 +21,9 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
 
 
 def _count_request(ctx: Context[Backend], api_key: str) -> None:
-    """60 requests a minute per key (``options.omni.rate_limit``; 0 or None turns it off)."""
-    limit = ctx.settings.option("omni", "rate_limit", DEFAULT_RATE_LIMIT)
+    """60 requests a minute per key. The settings option ``omni.rate_limit`` wins over a
+    fixture's ``rate_limit``; 0 or None turns the limit off."""
+    limit = ctx.settings.option("omni", "rate_limit", ctx.backend.rate_limit)
     if not limit:
         return
     backend = ctx.backend

@@ -35,6 +35,11 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
+        "rate_limit": {
+            "description": "Requests per minute per API key; 0 or null turns the limit off.",
+            "type": ["integer", "null"],
+            "minimum": 0,
+        },
         "organizations": {"type": "array", "items": {"$ref": "#/$defs/organization"}},
     },
     "$defs": {
@@ -141,6 +146,8 @@ def _time(text: str | None, default: float) -> float:
 
 
 def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
+    if "rate_limit" in data:
+        backend.rate_limit = data["rate_limit"] or 0
     for org_data in data.get("organizations", []):
         org = backend.organization(org_data["id"])
         org.name = org_data.get("name", org.name)

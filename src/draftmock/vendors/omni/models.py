@@ -18,6 +18,7 @@ from typing import Any
 from draftmock.vendors._kit import SlidingWindowLimiter
 
 ARCHIVE_RETENTION = 7 * 24 * 3600.0
+DEFAULT_RATE_LIMIT = 60  # requests per minute per API key, as the vendor documents
 
 
 class Role(enum.IntEnum):
@@ -204,7 +205,8 @@ class Backend:
 
     organizations: dict[str, Organization] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
-    limiter: SlidingWindowLimiter | None = None  # made on first use, from the settings
+    rate_limit: int = DEFAULT_RATE_LIMIT  # a fixture may change it; the settings option wins
+    limiter: SlidingWindowLimiter | None = None  # made on first use
 
     def organization(self, organization_id: str) -> Organization:
         if organization_id not in self.organizations:
