@@ -305,6 +305,50 @@ MUTANTS += [
     ),
 ]
 
+
+# -- Omni mutants -------------------------------------------------------------------------------
+
+
+def _om_new_id_each_time(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    calls = iter(range(1, 1_000_000))
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        reply = original(ctx, call)
+        reply.body = {**reply.body, "identifier": f"{reply.body['identifier']}-{next(calls)}"}
+        return reply
+
+    return handler
+
+
+def _om_archive_idempotent(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        try:
+            return original(ctx, call)
+        except Exception as exc:
+            if getattr(exc, "status", None) != 404:
+                raise
+            return Reply(200, {"message": "Draft deleted successfully"})
+
+    return handler
+
+
+MUTANTS += [
+    Mutant(
+        "omni",
+        "get-or-create-returns-a-new-id",
+        "v1 create-draft returns the existing draft",
+        "same draft identifier",
+        swap_handler("createDraft", _om_new_id_each_time),
+    ),
+    Mutant(
+        "omni",
+        "second-archive-succeeds",
+        "a second archive is 404",
+        "second archive is 404",
+        swap_handler("archiveDraft", _om_archive_idempotent),
+    ),
+]
+
 # -- running ------------------------------------------------------------------------------------
 
 
