@@ -290,3 +290,47 @@ def test_violations_name_the_field() -> None:
         "error": "Bad Request",
         "message": "Invalid request: branchId: 'x' is not a 'uuid'",
     }
+
+
+def test_state_survives_a_json_round_trip(h: Harness) -> None:
+    """The control API dumps and restores worlds as JSON; enums come back as plain values."""
+    import json
+
+    from draftmock import state_codec
+
+    service.create_draft(h.ctx(), h.key(), "doc", None)
+    archived = service.create_draft(h.ctx(), h.key(), "doc", BRANCH)
+    service.archive_draft(h.ctx(), h.key(), "doc", BRANCH)
+    h.backend = state_codec.decode(json.loads(json.dumps(state_codec.encode(h.backend))))
+    with pytest.raises(errors.ForbiddenError):
+        service.create_draft(h.ctx(), h.key("viewer"), "doc", None)
+    _, listed = service.list_drafts(h.ctx(), h.key("viewer"), "doc", include_archived=True)
+    assert sorted(str(d.status) for d in listed) == ["active", "archived"]
+    assert archived.identifier in {d.identifier for d in listed}
+    assert service.create_draft(h.ctx(), h.key(), "doc", BRANCH).identifier != archived.identifier
+
+
+def test_fixture_refuses_impossible_drafts() -> None:
+    from draftmock.errors import FixtureError
+
+    org: dict[str, Any] = {
+        "id": "x",
+        "users": [{"id": USERS["EDITOR"], "name": "E"}],
+        "models": [{"id": MODEL, "kind": "SHARED"}],
+    }
+    two = {
+        "identifier": "d1",
+        "name": "D",
+        "modelId": MODEL,
+        "drafts": [{"identifier": "a"}, {"identifier": "b"}],
+    }
+    never = {
+        "identifier": "d2",
+        "name": "D",
+        "modelId": MODEL,
+        "published": False,
+        "drafts": [{"identifier": "c"}],
+    }
+    for doc, message in ((two, "already has that draft"), (never, "never published")):
+        with pytest.raises(FixtureError, match=message):
+            fixture.load(Backend(), {"organizations": [{**org, "documents": [doc]}]}, Ids(0), 0.0)

@@ -27,6 +27,7 @@ class Role(enum.IntEnum):
     MANAGER = 3
 
 
+# Compared with ``==`` (never ``is``): a state restored from JSON holds plain strings and ints.
 class DraftStatus(enum.StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
@@ -111,14 +112,14 @@ class Draft:
 
     @property
     def active(self) -> bool:
-        return self.status is DraftStatus.ACTIVE
+        return self.status == DraftStatus.ACTIVE
 
     def listed(self, now: float, include_archived: bool) -> bool:
         if self.active:
             return True
         return (
             include_archived
-            and self.status is DraftStatus.ARCHIVED
+            and self.status == DraftStatus.ARCHIVED
             and self.archived_at is not None
             and now - self.archived_at < ARCHIVE_RETENTION
         )

@@ -18,8 +18,8 @@ def require(key: ApiKey, role: Role, message: str | None = None) -> None:
 
 
 def _default_message(role: Role) -> str:
-    if role is Role.MANAGER:
+    if role == Role.MANAGER:
         return MANAGER_REQUIRED
-    if role is Role.EDITOR:
+    if role == Role.EDITOR:
         return EDITOR_REQUIRED
     return CANNOT_VIEW
