@@ -63,7 +63,11 @@ def decode(value: Any) -> Any:
     if "__object__" in value:
         cls = _class(value["__object__"])
         obj = cls.__new__(cls)
-        obj.__setstate__(decode(value["state"]))
+        state = decode(value["state"])
+        if hasattr(obj, "__setstate__"):
+            obj.__setstate__(state)
+        else:
+            obj.__dict__.update(state)
         return obj
     return {k: decode(v) for k, v in value.items()}
 

@@ -69,3 +69,11 @@ def test_windows_survive_a_state_dump_and_restore(mock: Mock) -> None:
     restored = httpx.put(f"{mock.url}/__draftmock/state", json=state, timeout=30)
     assert restored.status_code == 200
     assert lu.get(BASE).headers["Rate-Limit-Remaining"] == "148"
+
+
+def test_error_replies_carry_the_rate_limit_headers_too(mock: Mock) -> None:
+    lu = mock.client("lunary", {"X-API-Key": KEY_A})
+    missing = lu.get(f"{BASE}/00000000-0000-4000-8000-000000000000/items")
+    assert missing.status_code == 404
+    assert missing.headers["Rate-Limit-Total"] == "150"
+    assert missing.headers["Rate-Limit-Remaining"] == "149"

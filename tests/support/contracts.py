@@ -29,20 +29,23 @@ def seed_block(seed_file: str) -> str | None:
     return found.group(1) if found else None
 
 
-def deref(doc: dict[str, Any], node: Any, depth: int = 0) -> Any:
-    """``node`` with every local $ref inlined and annotations dropped (depth-bounded)."""
+def deref(doc: dict[str, Any], node: Any, depth: int = 0, *, names: bool = False) -> Any:
+    """``node`` with every local $ref inlined and annotations dropped (depth-bounded).
+
+    ``names``: ``node`` maps names to schemas (``properties``), so no key is an annotation.
+    """
     if depth > 30:
         return node
     if isinstance(node, dict):
-        if "$ref" in node and node["$ref"].startswith("#/"):
+        if "$ref" in node and isinstance(node["$ref"], str) and node["$ref"].startswith("#/"):
             target: Any = doc
             for part in node["$ref"][2:].split("/"):
                 target = target[part.replace("~1", "/").replace("~0", "~")]
             return deref(doc, target, depth + 1)
         return {
-            k: deref(doc, v, depth + 1)
+            k: deref(doc, v, depth + 1, names=k in ("properties", "patternProperties"))
             for k, v in node.items()
-            if k not in ANNOTATIONS and not k.startswith("x-")
+            if names or (k not in ANNOTATIONS and not k.startswith("x-"))
         }
     if isinstance(node, list):
         return [deref(doc, item, depth + 1) for item in node]

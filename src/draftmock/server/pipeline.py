@@ -91,8 +91,10 @@ class ApiPipeline:
     ) -> Reply:
         now = self.runtime.clock.now()
         ctx = self.runtime.context(world, self.slug, request.request_id, now, op.operation_id)
+        admitted: dict[str, str] = {}  # headers the vendor adds once a caller is admitted
         try:
             admission = self.vendor.authenticate(ctx, self._auth_input(op, request))
+            admitted = admission.headers
             query = _query_values(request.query_string)
             params, violations = _parameters(op, raw_path, query, request.headers)
             body, body_violations = _body(op, request)
@@ -119,10 +121,12 @@ class ApiPipeline:
                     principal=admission.principal,
                 )
                 reply = self.vendor.operations.handlers[op.operation_id](ctx, call)
-            reply.headers = {**admission.headers, **reply.headers}
+            reply.headers = {**admitted, **reply.headers}
             return reply
         except VendorError as error:
-            return self.vendor.render_error(error, request.request_id)
+            reply = self.vendor.render_error(error, request.request_id)
+            reply.headers = {**admitted, **reply.headers}
+            return reply
         except Exception as exc:  # a defect of the mock: say so loudly, never silently
             log.error("%s %s failed:\n%s", self.slug, op.operation_id, traceback.format_exc())
             return _diagnostic(f"{op.operation_id} raised {type(exc).__name__}: {exc}")
