@@ -362,3 +362,32 @@ def test_created_document_is_published_at_once(omni: httpx.Client) -> None:
     assert omni.post(f"/v1/documents/{identifier}/draft").status_code == 200
     config = omni.get(f"/v1/documents/{identifier}").json()
     assert config["queryPresentations"][0]["query"]["table"] == "bookings"
+
+
+def test_unknown_routes_and_methods_answer_in_the_envelope(mock: Mock) -> None:
+    raw = httpx.Client(base_url=f"{mock.url}/omni", headers=EDITOR)
+    missing = raw.get("/v1/nothing")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "Not Found"
+    publish = raw.delete("/v2/documents/93874a87/draft/publish")
+    assert publish.status_code == 405
+    assert publish.headers["allow"] == "POST"
+    assert publish.json()["error"] == "Method Not Allowed"
+    drafts_resource = raw.put("/v1/documents/93874a87/draft")
+    assert drafts_resource.headers["allow"] == "DELETE, POST"
+
+
+def test_create_document_needs_a_shared_model_and_its_branch(omni: httpx.Client) -> None:
+    unknown = omni.post(
+        "/v1/documents", json={"modelId": "00000000-0000-4000-8000-000000000000", "name": "x"}
+    )
+    assert error(unknown, 404) == "Model 00000000-0000-4000-8000-000000000000 not found"
+    other_branch = omni.post(
+        "/v1/documents",
+        json={"modelId": MODEL, "name": "x", "branchId": "00000000-0000-4000-8000-000000000000"},
+    )
+    assert error(other_branch, 404) == "Branch 00000000-0000-4000-8000-000000000000 not found"
+    taken = omni.post(
+        "/v1/documents", json={"modelId": MODEL, "name": "x", "identifier": "93874a87"}
+    )
+    assert error(taken, 400) == "Identifier 93874a87 is already in use"

@@ -115,9 +115,8 @@ def create_document(ctx: Ctx, key: ApiKey, body: dict[str, Any]) -> Document:
     if model is None or model.kind != "SHARED" or model.deleted_at is not None:
         raise NotFoundError(f"Model {body['modelId']} not found")
     branch_id = body.get("branchId")
-    if branch_id is not None and (
-        (branch := org.branch(branch_id)) is None or branch.model_id != model.id
-    ):
+    branch = org.branch(branch_id) if branch_id is not None else None
+    if branch_id is not None and (branch is None or branch.model_id != model.id):
         raise NotFoundError(f"Branch {branch_id} not found")
     identifier = body.get("identifier") or _fresh_identifier(ctx, org)
     _identifier_free(org, identifier, None)
