@@ -62,3 +62,20 @@ def test_a_bad_fixture_stops_start_up_with_a_clear_message(tmp_path) -> None:  #
     assert result.returncode == 2
     assert "bad.promptlayer.yaml" in result.stderr
     assert "workspaces/0/id" in result.stderr
+
+
+def test_options_parse_as_json_values() -> None:
+    from draftmock.cli import parse_options
+    from draftmock.errors import ConfigError
+
+    assert parse_options(["omni.rate_limit=0", "agentcore.max_versions=5", "x.name=text"]) == {
+        "omni": {"rate_limit": 0},
+        "agentcore": {"max_versions": 5},
+        "x": {"name": "text"},
+    }
+    try:
+        parse_options(["rate_limit=0"])
+    except ConfigError as error:
+        assert "API.NAME=VALUE" in str(error)
+    else:
+        raise AssertionError("a malformed option was accepted")

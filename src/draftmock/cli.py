@@ -12,7 +12,7 @@ from typing import Any
 
 from draftmock import __version__
 from draftmock.conformance import command as conformance
-from draftmock.errors import MockError
+from draftmock.errors import ConfigError, MockError
 from draftmock.vendors._kit import Settings
 
 
@@ -64,10 +64,33 @@ def _parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="reload changed specs and fixtures while serving"
     )
     serve.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="API.NAME=VALUE",
+        help="a vendor setting, e.g. omni.rate_limit=0 or agentcore.max_versions=5 (repeatable)",
+    )
+    serve.add_argument(
         "--journal-size", type=int, default=1000, help="requests kept in the journal (per world)"
     )
     conformance.add_commands(commands)
     return parser
+
+
+def parse_options(pairs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``["omni.rate_limit=0"]`` -> ``{"omni": {"rate_limit": 0}}`` (values parsed as JSON)."""
+    options: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        api, dot, name = key.partition(".")
+        if not sep or not dot or not api or not name:
+            raise ConfigError(f"--option {pair!r}: expected API.NAME=VALUE, e.g. omni.rate_limit=0")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        options.setdefault(api, {})[name] = value
+    return options
 
 
 def _configure_logging(fmt: str, quiet: bool) -> None:
@@ -91,7 +114,11 @@ def serve(args: argparse.Namespace) -> int:
     from draftmock.server.app import DraftmockApp
 
     _configure_logging(args.log_format, args.quiet)
-    settings = Settings(async_delay=args.async_delay, strict_responses=not args.lenient_responses)
+    settings = Settings(
+        async_delay=args.async_delay,
+        strict_responses=not args.lenient_responses,
+        options=parse_options(args.option),
+    )
     runtime = build_runtime(
         specs=args.specs,
         fixtures=args.fixtures,

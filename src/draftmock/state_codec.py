@@ -8,6 +8,7 @@ sets, non-string dict keys and infinities. Only draftmock's own classes are rebu
 from __future__ import annotations
 
 import dataclasses
+import enum
 import importlib
 import math
 from typing import Any
@@ -18,6 +19,9 @@ _ALLOWED_PREFIX = "draftmock."
 
 
 def encode(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        cls = type(value)
+        return {"__enum__": f"{cls.__module__}:{cls.__qualname__}", "value": encode(value.value)}
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -47,6 +51,8 @@ def decode(value: Any) -> Any:
         return [decode(v) for v in value]
     if not isinstance(value, dict):
         return value
+    if "__enum__" in value:
+        return _class(value["__enum__"])(decode(value["value"]))
     if "__float__" in value:
         return float(value["__float__"])
     if "__bytes__" in value:
