@@ -73,6 +73,27 @@ def test_an_unreachable_target_is_exit_2() -> None:
 def test_usage_errors_are_exit_2() -> None:
     assert draftmock("conform", "promptlayer", "--phases", "nonsense").returncode == 2
     assert draftmock("conform", "no-such-api", "--phases", "behaviour").returncode == 2
+    stopped = draftmock(
+        "conform", "promptlayer", "--phases", "examples", "--schemathesis-config", "/nonexistent"
+    )
+    assert stopped.returncode == 2, stopped.stdout + stopped.stderr
+
+
+def test_a_published_fragment_is_checked_as_an_independent_contract(tmp_path: Path) -> None:
+    """Seed 000 as published (``oneOf``) rejects FastAPI's own 422 body: the gate says so."""
+    fragment = Path(__file__).resolve().parents[1] / "contracts" / "promptlayer-seed-000.yaml"
+    done = draftmock(
+        "conform",
+        "promptlayer",
+        "--spec",
+        str(fragment),
+        "--phases",
+        "coverage",
+        "--max-examples",
+        "5",
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ST108" in done.stdout  # response violates schema
 
 
 def test_a_contract_failure_is_exit_1_against_a_served_mock(tmp_path: Path) -> None:

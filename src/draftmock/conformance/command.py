@@ -85,6 +85,28 @@ def add_commands(commands: Any) -> None:
     conform.add_argument("--seed", type=int, default=1, help="Schemathesis seed (default 1)")
     conform.add_argument("--junit-xml", type=Path, metavar="PATH", help="write JUnit XML")
     conform.add_argument("--verbose", action="store_true", help="show Schemathesis' own output")
+    conform.add_argument(
+        "--spec",
+        type=Path,
+        help="check against this OpenAPI document instead of specs/<api>.yaml "
+        "(e.g. a vendor's published fragment, as an independent contract)",
+    )
+    conform.add_argument(
+        "--schemathesis-config",
+        type=Path,
+        help="Schemathesis config file (default: the API's own, unless --spec is given)",
+    )
+    conform.add_argument(
+        "--mode",
+        choices=["all", "positive"],
+        default="all",
+        help="positive: valid data only, for documents that describe success paths only",
+    )
+    conform.add_argument(
+        "--exclude-checks",
+        default="",
+        help="comma-separated Schemathesis checks to leave out, beyond the API's own list",
+    )
 
     diff = commands.add_parser(
         "diff", help="run the behaviour scenarios on the mock and a target; report differences"
@@ -111,6 +133,10 @@ def run(args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
         timeout=args.timeout,
         verbose=getattr(args, "verbose", False),
+        spec=getattr(args, "spec", None),
+        schemathesis_config=getattr(args, "schemathesis_config", None),
+        mode=getattr(args, "mode", "all"),
+        exclude_checks=[c for c in getattr(args, "exclude_checks", "").split(",") if c],
     )
     try:
         if args.command == "diff":

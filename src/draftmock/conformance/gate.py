@@ -55,7 +55,11 @@ class ConformOptions:
     poll_interval: float = 2.0
     timeout: float = 120.0
     verbose: bool = False
-    specs: Path | None = None
+    specs: Path | None = None  # directory of the APIs' documents (default: the bundled ones)
+    spec: Path | None = None  # another document to check against (an independent contract)
+    schemathesis_config: Path | None = None
+    mode: str = "all"
+    exclude_checks: Sequence[str] = ()
 
 
 def spec_path(api: str, specs: Path | None = None) -> Path:
@@ -131,7 +135,9 @@ def conform(
     unknown = [p for p in options.phases if p not in ALL_PHASES]
     if unknown:
         raise UsageError(f"unknown phase {', '.join(unknown)} (phases: {', '.join(ALL_PHASES)})")
-    spec = spec_path(options.api, options.specs)
+    spec = options.spec or spec_path(options.api, options.specs)
+    if not spec.exists():
+        raise UsageError(f"no OpenAPI document at {spec}")
     if options.base_url is None:
         from draftmock.vendors import VENDORS
 
@@ -191,17 +197,21 @@ def _conform_at(
             base_url,
             phases=st_phases,
             headers=headers,
-            config=config_for(api),
+            config=options.schemathesis_config
+            or (config_for(api) if options.spec is None else None),
             max_examples=options.max_examples,
             seed=options.seed,
             hooks=hooks,
-            exclude_checks=list(excluded_checks(api)),
+            exclude_checks=[*excluded_checks(api), *options.exclude_checks],
+            mode=None if options.mode == "all" else options.mode,
             on_line=echo,
         )
         for check, why in excluded_checks(api).items():
             report.notes.append(f"schemathesis check {check} left out: {why}")
-        if report.schemathesis.exit_code not in (0, 1):
-            report.notes.append(report.schemathesis.output[-2000:])
+        for check in options.exclude_checks:
+            report.notes.append(f"schemathesis check {check} left out (--exclude-checks)")
+        if not report.schemathesis.ran or report.schemathesis.exit_code not in (0, 1):
+            report.notes.append(report.schemathesis.output[-2000:].strip())
 
     if "behaviour" in options.phases:
         if suite is None:
@@ -226,7 +236,8 @@ def _conform_at(
             )
             print(f"{api}: behaviour scenarios against {base_url} ...", file=stream)
             try:
-                referee = Referee(load_document(spec, api))
+                # Scenarios name operations of the API's own document, whatever --spec says.
+                referee = Referee(load_document(spec_path(api, options.specs), api))
                 report.behaviour = suite.run(
                     target, referee, progress=lambda r: _progress(r, stream)
                 )

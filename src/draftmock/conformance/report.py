@@ -68,6 +68,8 @@ class GateReport:
             return EXIT_USAGE
         if any(r.status == "error" and "connection failed" in r.reason for r in self.behaviour):
             return EXIT_USAGE
+        if self.schemathesis is not None and not self.schemathesis.ran:
+            return EXIT_USAGE
         failed = any(r.status in ("failed", "error") for r in self.behaviour)
         if self.schemathesis is not None and not self.schemathesis.passed:
             failed = True

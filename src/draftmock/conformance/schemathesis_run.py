@@ -50,6 +50,11 @@ class SchemathesisResult:
     def passed(self) -> bool:
         return self.exit_code == 0
 
+    @property
+    def ran(self) -> bool:
+        """False when Schemathesis stopped before testing (bad config, unreadable spec...)."""
+        return bool(self.phases)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "command": self.command,
@@ -90,10 +95,10 @@ def run_schemathesis(
         reports = Path(scratch) / "reports"
         command = [sys.executable, "-m", "schemathesis.cli"]
         if config is not None:
-            command += ["--config-file", str(config)]
+            command += ["--config-file", str(config.resolve())]
         command += [
             "run",
-            str(spec),
+            str(spec.resolve()),
             "--url",
             base_url,
             "--phases",
