@@ -31,5 +31,7 @@ def test_every_operation_in_the_specs_has_a_handler() -> None:
     from draftmock.server.app import DraftmockApp
 
     app = DraftmockApp(build_runtime())
-    missing = {slug: sorted(p.unimplemented) for slug, p in app.pipelines.items() if p.unimplemented}
+    missing = {
+        slug: sorted(p.unimplemented) for slug, p in app.pipelines.items() if p.unimplemented
+    }
     assert missing == {}
