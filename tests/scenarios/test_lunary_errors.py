@@ -160,3 +160,13 @@ def test_unknown_routes_are_koas_404(lu: httpx.Client, mock: Mock) -> None:
     assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
     put = httpx.put(f"{mock.url}/lunary{BASE}/{FAQ}", headers={"X-API-Key": KEY_A})
     assert (put.status_code, put.json()) == (404, {"message": "Not Found"})
+
+
+def test_an_unknown_dataset_is_404_before_the_body_is_judged(mock: Mock) -> None:
+    lu = mock.client("lunary", {"X-API-Key": "11111111-1111-4111-8111-111111111111"})
+    unknown = "00000000-0000-4000-8000-000000000000"
+    bad_import = lu.post(f"/v1/datasets-v2/{unknown}/import", json={"format": "xml"})
+    assert bad_import.status_code == 404
+    assert bad_import.json() == {"message": "Dataset not found"}
+    bad_item = lu.post(f"/v1/datasets-v2/{unknown}/items", json={"input": 5})
+    assert bad_item.status_code == 404

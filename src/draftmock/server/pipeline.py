@@ -98,6 +98,8 @@ class ApiPipeline:
             query = _query_values(request.query_string)
             params, violations = _parameters(op, raw_path, query, request.headers)
             body, body_violations = _body(op, request)
+            if body_violations and not violations and self.vendor.precheck is not None:
+                self.vendor.precheck(ctx, op.operation_id, params["path"], admission.principal)
             violations.extend(body_violations)
             preference = parse_prefer(request.headers.get("prefer"))
             decision = world.faults.decide(self.slug, op.operation_id, world.ids.random)

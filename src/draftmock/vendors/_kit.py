@@ -247,6 +247,10 @@ class Vendor(Generic[B]):
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
     # Operations a client polls to watch async work (they advance "polls" progressions).
     status_operations: frozenset[str] = frozenset()
+    # Checks the vendor makes before it reads the body (e.g. "does the dataset exist?"): called
+    # with (ctx, operationId, path parameters, principal) when only the body is invalid; a
+    # VendorError it raises answers instead of the validation error.
+    precheck: Callable[[Context[B], str, dict[str, Any], Any], None] | None = None
     # After a spec reload (serve --watch): drop what no longer validates, say what was dropped.
     prune_state: Callable[[B, SchemaCheck], list[str]] | None = None
 

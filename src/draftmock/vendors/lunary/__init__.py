@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from draftmock.vendors._kit import Admission, AuthInput, Context, Vendor
-from draftmock.vendors.lunary import errors, fixture
+from draftmock.vendors.lunary import errors, fixture, service
 from draftmock.vendors.lunary.handlers import ops
 from draftmock.vendors.lunary.models import PUBLIC, Backend
 from draftmock.vendors.lunary.ratelimit import admit
@@ -37,6 +39,16 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     return Admission(key, headers)
 
 
+# Upstream looks the dataset up before it parses these bodies: an unknown dataset is a 404 even
+# when the body is invalid too.
+LOOKUP_BEFORE_BODY = frozenset({"importDatasetItems", "createDatasetItem", "updateDatasetItem"})
+
+
+def precheck(ctx: Context[Backend], operation_id: str, path: dict[str, Any], key: Any) -> None:
+    if operation_id in LOOKUP_BEFORE_BODY:
+        service.dataset_of(ctx, key, path["datasetId"])
+
+
 vendor: Vendor[Backend] = Vendor(
     slug="lunary",
     title="Lunary datasets v2",
@@ -49,4 +61,5 @@ vendor: Vendor[Backend] = Vendor(
     render_error=errors.render_error,
     render_violations=errors.render_violations,
     render_no_route=errors.render_no_route,
+    precheck=precheck,
 )
