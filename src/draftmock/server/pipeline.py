@@ -25,7 +25,7 @@ from draftmock.server.steering import (
 from draftmock.spec.operations import CompiledApi, Operation
 from draftmock.spec.params import coerce
 from draftmock.spec.schema import Violation
-from draftmock.vendors._kit import AuthInput, Call, Reply, Vendor, VendorError
+from draftmock.vendors._kit import AuthInput, Call, Context, Reply, Vendor, VendorError
 
 log = logging.getLogger("draftmock")
 
@@ -95,43 +95,65 @@ class ApiPipeline:
         try:
             admission = self.vendor.authenticate(ctx, self._auth_input(op, request))
             admitted = admission.headers
-            query = _query_values(request.query_string)
-            params, violations = _parameters(op, raw_path, query, request.headers)
-            body, body_violations = _body(op, request)
-            if body_violations and not violations and self.vendor.precheck is not None:
-                self.vendor.precheck(ctx, op.operation_id, params["path"], admission.principal)
-            violations.extend(body_violations)
-            preference = parse_prefer(request.headers.get("prefer"))
-            decision = world.faults.decide(self.slug, op.operation_id, world.ids.random)
-            outcome.delay = decision.delay_seconds
-            if violations:
-                reply = self.vendor.render_violations(violations, request.request_id)
-            elif preference.wanted:
-                reply = preferred_reply(self.api.document, op, preference)
-            elif decision.rule is not None and decision.rule.status is not None:
-                outcome.fault = decision.rule.id
-                reply = self._fault(op, decision.rule.status, decision.rule.message, request)
-            elif op.operation_id in self.unimplemented:
-                raise VendorError("This operation is not implemented by the mock", status=501)
-            else:
-                call = Call(
-                    operation_id=op.operation_id,
-                    path=params["path"],
-                    query=params["query"],
-                    headers=request.headers,
-                    body=body,
-                    principal=admission.principal,
-                )
-                reply = self.vendor.operations.handlers[op.operation_id](ctx, call)
-            reply.headers = {**admitted, **reply.headers}
-            return reply
+            call, violations = self._parse(ctx, op, raw_path, request, admission.principal)
+            reply = self._answer(ctx, op, call, violations, request, world, outcome)
         except VendorError as error:
             reply = self.vendor.render_error(error, request.request_id)
-            reply.headers = {**admitted, **reply.headers}
-            return reply
         except Exception as exc:  # a defect of the mock: say so loudly, never silently
             log.error("%s %s failed:\n%s", self.slug, op.operation_id, traceback.format_exc())
             return _diagnostic(f"{op.operation_id} raised {type(exc).__name__}: {exc}")
+        reply.headers = {**admitted, **reply.headers}
+        return reply
+
+    def _parse(
+        self,
+        ctx: Context[Any],
+        op: Operation,
+        raw_path: dict[str, str],
+        request: Request,
+        principal: Any,
+    ) -> tuple[Call, list[Violation]]:
+        """Typed parameters and body, and every way they break the contract."""
+        query = _query_values(request.query_string)
+        params, violations = _parameters(op, raw_path, query, request.headers)
+        body, body_violations = _body(op, request)
+        if body_violations and not violations and self.vendor.precheck is not None:
+            self.vendor.precheck(ctx, op.operation_id, params["path"], principal)
+        violations.extend(body_violations)
+        call = Call(
+            operation_id=op.operation_id,
+            path=params["path"],
+            query=params["query"],
+            headers=request.headers,
+            body=body,
+            principal=principal,
+        )
+        return call, violations
+
+    def _answer(
+        self,
+        ctx: Context[Any],
+        op: Operation,
+        call: Call,
+        violations: list[Violation],
+        request: Request,
+        world: World,
+        outcome: Outcome,
+    ) -> Reply:
+        """Who answers a valid request: ``Prefer``, a fault rule, or the vendor's handler."""
+        if violations:
+            return self.vendor.render_violations(violations, request.request_id)
+        preference = parse_prefer(request.headers.get("prefer"))
+        if preference.wanted:
+            return preferred_reply(self.api.document, op, preference)
+        decision = world.faults.decide(self.slug, op.operation_id, world.ids.random)
+        outcome.delay = decision.delay_seconds
+        if decision.rule is not None and decision.rule.status is not None:
+            outcome.fault = decision.rule.id
+            return self._fault(op, decision.rule.status, decision.rule.message, request)
+        if op.operation_id in self.unimplemented:
+            raise VendorError("This operation is not implemented by the mock", status=501)
+        return self.vendor.operations.handlers[op.operation_id](ctx, call)
 
     def _fault(self, op: Operation, status: int, message: str, request: Request) -> Reply:
         """The vendor's own error for ``status``; the spec's example if the vendor has none."""
