@@ -1,7 +1,6 @@
 """Schemathesis against the running mock for specs/agentcore.yaml: zero failures on every check,
-error paths included. Schemathesis cannot sign SigV4, so it sends a static, well-formed
-Authorization header for the access key ``draftmock``, whose signatures the default fixture does
-not verify (it holds no secret for that key)."""
+error paths included. Requests are signed with SigV4 as the gate signs them
+(``draftmock.conformance.sigv4_hooks``), for the fixture's access key ``draftmock``."""
 
 from __future__ import annotations
 
@@ -9,17 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from draftmock.conformance.config import config_for
+from draftmock.conformance.config import config_for, excluded_checks
+from draftmock.conformance.schemathesis_run import run_schemathesis
+from draftmock.conformance.sigv4 import FIXTURE_ACCESS_KEY, FIXTURE_SECRET, SigV4Signing
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
-from tests.conformance.runner import schemathesis
 from tests.conftest import frozen_runtime
-from tests.support.agentcore import STATIC_AUTH
 
 pytestmark = pytest.mark.conformance
 
-CONFIG = config_for("agentcore")
+SIGNING = SigV4Signing("bedrock-agentcore", "us-east-1", FIXTURE_ACCESS_KEY, FIXTURE_SECRET)
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +28,17 @@ def server() -> Iterator[LiveServer]:
 
 
 def test_our_spec_has_no_failures(server: LiveServer) -> None:
-    result = schemathesis(
+    result = run_schemathesis(
         specs_dir() / "agentcore.yaml",
         f"{server.url}/agentcore",
-        headers={"Authorization": STATIC_AUTH},
-        config=CONFIG,
+        config=config_for("agentcore"),
         max_examples=25,
-        # Schemathesis hard-codes 401 for a request without its Authorization header (not
-        # configurable, and `--checks all` overrides a config file's `enabled = false`). AWS
-        # answers an unsigned request with 403 (AccessDeniedException / Missing Authentication
-        # Token), which every operation documents; no AWS operation documents 401. The
-        # ignored_auth check still verifies that requests without valid credentials are refused.
-        extra=["--exclude-checks", "missing_required_header"],
+        hooks="draftmock.conformance.sigv4_hooks",
+        env=SIGNING.child_env(),
+        # missing_required_header: Schemathesis hard-codes 401 for a request without its
+        # Authorization header; AWS answers 403, which every operation documents (the reason is
+        # recorded in draftmock.conformance.config). ignored_auth still verifies that requests
+        # without valid credentials are refused.
+        exclude_checks=list(excluded_checks("agentcore")),
     )
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"[-8000:]
+    assert result.exit_code == 0, result.output[-8000:]

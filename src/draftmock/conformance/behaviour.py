@@ -315,15 +315,13 @@ class Suite:
         *,
         auth_header: Callable[[str], dict[str, str]] | None = None,
         mock_credentials: Mapping[str, str] | None = None,
-        signer: Callable[[str], httpx.Auth] | None = None,
-        schemathesis_hooks: str | None = None,
+        sigv4_service: str | None = None,
         mock_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.api = api
-        self.schemathesis_hooks = schemathesis_hooks  # module for SCHEMATHESIS_HOOKS (signing)
         self.mock_options = dict(mock_options or {})  # Settings.options for the in-process mock
         self.auth_header = auth_header  # how --api-key is sent
-        self.signer = signer  # or: request signing (SigV4), given the API's base URL
+        self.sigv4_service = sigv4_service  # or: requests signed with SigV4 for this service
         self.mock_credentials = dict(mock_credentials or {})  # the bundled fixtures' keys
         self.scenarios: dict[str, Scenario] = {}
 

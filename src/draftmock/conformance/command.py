@@ -63,6 +63,11 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="run scenarios that leave data behind (default: only against local/draftmock)",
     )
+    parser.add_argument(
+        "--region",
+        help="SigV4 signing region for AWS APIs (default: AWS_REGION, AWS_DEFAULT_REGION, "
+        "us-east-1); credentials come from the standard AWS chain",
+    )
     parser.add_argument("--report", type=Path, metavar="PATH.json", help="write a JSON report")
 
 
@@ -137,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         schemathesis_config=getattr(args, "schemathesis_config", None),
         mode=getattr(args, "mode", "all"),
         exclude_checks=[c for c in getattr(args, "exclude_checks", "").split(",") if c],
+        region=args.region,
     )
     try:
         if args.command == "diff":

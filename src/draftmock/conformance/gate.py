@@ -29,6 +29,7 @@ from draftmock.conformance.schemathesis_run import (
     run_schemathesis,
     schemathesis_available,
 )
+from draftmock.conformance.sigv4 import SigV4HttpxAuth, SigV4Signing, signing_for
 from draftmock.paths import specs_dir
 from draftmock.spec.document import load_document
 
@@ -60,6 +61,7 @@ class ConformOptions:
     schemathesis_config: Path | None = None
     mode: str = "all"
     exclude_checks: Sequence[str] = ()
+    region: str | None = None  # SigV4 signing region (default: AWS_REGION, AWS_DEFAULT_REGION)
 
 
 def spec_path(api: str, specs: Path | None = None) -> Path:
@@ -178,6 +180,9 @@ def _conform_at(
     if api_key and suite is not None and suite.auth_header is not None:
         headers.update(suite.auth_header(api_key))
     headers.update(options.headers)
+    signing = _signing(options, suite, root is not None, in_process, headers)
+    if signing is not None:
+        report.notes.append(signing.describe())
 
     if st_phases:
         if not schemathesis_available():
@@ -186,7 +191,7 @@ def _conform_at(
                 "or pass --phases behaviour"
             )
         print(f"{api}: schemathesis {','.join(st_phases)} against {base_url} ...", file=stream)
-        hooks = suite.schemathesis_hooks if suite is not None else None
+        hooks = "draftmock.conformance.sigv4_hooks" if signing is not None else None
 
         def echo(line: str) -> None:
             if options.verbose or _is_progress(line):
@@ -202,6 +207,7 @@ def _conform_at(
             max_examples=options.max_examples,
             seed=options.seed,
             hooks=hooks,
+            env=signing.child_env() if signing is not None else None,
             exclude_checks=[*excluded_checks(api), *options.exclude_checks],
             mode=None if options.mode == "all" else options.mode,
             on_line=echo,
@@ -230,7 +236,7 @@ def _conform_at(
                 local=local,
                 destructive=destructive,
                 credentials=credentials,
-                auth=suite.signer(base_url) if suite.signer is not None else None,
+                auth=SigV4HttpxAuth(signing) if signing is not None else None,
                 poll_interval=options.poll_interval,
                 timeout=options.timeout,
             )
@@ -244,6 +250,29 @@ def _conform_at(
             finally:
                 target.close()
     return report
+
+
+def _signing(
+    options: ConformOptions,
+    suite: Suite | None,
+    draftmock: bool,
+    in_process: bool,
+    headers: dict[str, str],
+) -> SigV4Signing | None:
+    """SigV4 signing for an API served by AWS, unless an Authorization header is given."""
+    if suite is None or suite.sigv4_service is None:
+        return None
+    if any(name.lower() == "authorization" for name in headers):
+        return None
+    signing = signing_for(
+        suite.sigv4_service, region=options.region, draftmock=draftmock, in_process=in_process
+    )
+    if signing is None:
+        raise UsageError(
+            f"{options.api} requests are signed with SigV4, but no AWS credentials were found "
+            "(set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+        )
+    return signing
 
 
 def _is_progress(line: str) -> bool:
