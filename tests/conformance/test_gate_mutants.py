@@ -349,6 +349,165 @@ MUTANTS += [
     ),
 ]
 
+# -- AgentCore mutants --------------------------------------------------------------------------
+
+AC_TOKEN_OPERATIONS = ("CreateDataset", "AddDatasetExamples", "CreateDatasetVersion")
+
+
+def _ac_ignore_client_token(vendor: Vendor[Any]) -> Vendor[Any]:
+    """Every clientToken dropped before the idempotency wrapper sees it."""
+
+    def make(original: Callable[..., Reply]) -> Callable[..., Reply]:
+        def handler(ctx: Context[Any], call: Call) -> Reply:
+            call.body = {k: v for k, v in (call.body or {}).items() if k != "clientToken"}
+            return original(ctx, call)
+
+        return handler
+
+    for operation_id in AC_TOKEN_OPERATIONS:
+        vendor = swap_handler(operation_id, make)(vendor)
+    return vendor
+
+
+def _ac_mismatch_accepted(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    """A reused token with other parameters runs as a new request instead of a 400."""
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        try:
+            return original(ctx, call)
+        except Exception as exc:
+            if getattr(exc, "extra", {}).get("reason") != "IdempotentParameterMismatchException":
+                raise
+            call.body = {k: v for k, v in (call.body or {}).items() if k != "clientToken"}
+            return original(ctx, call)
+
+    return handler
+
+
+def _ac_publish_skips_a_number(original: Callable[..., None]) -> Callable[..., None]:
+    def job(ctx: Context[Any], payload: dict[str, Any]) -> None:
+        original(ctx, {**payload, "version": payload["version"] + 1})
+
+    return job
+
+
+def _ac_publish_instant(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    """CreateDatasetVersion publishes before answering: no UPDATING to poll."""
+    from draftmock.vendors.agentcore import service
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        reply = original(ctx, call)
+        if reply.status == 202:
+            payload = {
+                "account_id": call.principal.account_id,
+                "dataset_id": reply.body["datasetId"],
+                "version": int(reply.body["datasetVersion"]),
+            }
+            service.finish_publish(ctx, payload)
+            reply.body = {**reply.body, "status": "ACTIVE"}
+        return reply
+
+    return handler
+
+
+def _ac_draft_stays_modified(original: Callable[..., None]) -> Callable[..., None]:
+    def job(ctx: Context[Any], payload: dict[str, Any]) -> None:
+        original(ctx, payload)
+        account = ctx.backend.accounts.get(payload["account_id"])
+        dataset = account.datasets.get(payload["dataset_id"]) if account else None
+        if dataset is not None:
+            dataset.draft_status = "MODIFIED"
+
+    return job
+
+
+def _ac_never_deleted(original: Callable[..., None]) -> Callable[..., None]:
+    def job(ctx: Context[Any], payload: dict[str, Any]) -> None:
+        return None
+
+    return job
+
+
+def _ac_versions_oldest_first(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        reply = original(ctx, call)
+        if reply.status == 200:
+            reply.body = {**reply.body, "versions": list(reversed(reply.body["versions"]))}
+        return reply
+
+    return handler
+
+
+def _ac_errors_without_type(vendor: Vendor[Any]) -> Vendor[Any]:
+    original = vendor.render_error
+
+    def render_error(error: Any, request_id: str) -> Reply:
+        reply = original(error, request_id)
+        reply.headers = {k: v for k, v in reply.headers.items() if k.lower() != "x-amzn-errortype"}
+        return reply
+
+    return dataclasses.replace(vendor, render_error=render_error)
+
+
+MUTANTS += [
+    Mutant(
+        "agentcore",
+        "clientToken-ignored",
+        "a clientToken replay returns the original reply",
+        "replay",
+        _ac_ignore_client_token,
+    ),
+    Mutant(
+        "agentcore",
+        "token-mismatch-accepted",
+        "the same token with other parameters is ValidationException",
+        "IdempotentParameterMismatchException",
+        swap_handler("CreateDataset", _ac_mismatch_accepted),
+    ),
+    Mutant(
+        "agentcore",
+        "version-not-N+1",
+        "CreateDatasetVersion publishes version N+1",
+        "N+1",
+        swap_job("publish_version", _ac_publish_skips_a_number),
+    ),
+    Mutant(
+        "agentcore",
+        "publish-made-instant",
+        "CreateDatasetVersion answers UPDATING and completes later",
+        "UPDATING",
+        swap_handler("CreateDatasetVersion", _ac_publish_instant),
+    ),
+    Mutant(
+        "agentcore",
+        "draft-stays-modified",
+        "publishing makes draftStatus UNMODIFIED",
+        "UNMODIFIED",
+        swap_job("publish_version", _ac_draft_stays_modified),
+    ),
+    Mutant(
+        "agentcore",
+        "versions-oldest-first",
+        "ListDatasetVersions lists newest first",
+        "newest first",
+        swap_handler("ListDatasetVersions", _ac_versions_oldest_first),
+    ),
+    Mutant(
+        "agentcore",
+        "delete-never-completes",
+        "a deleted dataset is eventually ResourceNotFoundException",
+        "eventually gone",
+        swap_job("delete_dataset", _ac_never_deleted),
+    ),
+    Mutant(
+        "agentcore",
+        "errors-without-x-amzn-ErrorType",
+        "botocore reads the error code from x-amzn-ErrorType",
+        "ResourceNotFoundException",
+        _ac_errors_without_type,
+    ),
+]
+
 # -- running ------------------------------------------------------------------------------------
 
 
