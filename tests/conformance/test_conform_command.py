@@ -150,3 +150,18 @@ def test_volatile_values_are_normalised_and_shapes_compared() -> None:
     mock, target = ScenarioResult("pl", "s", "t"), ScenarioResult("pl", "s", "t")
     target.status = "failed"
     assert [d.kind for d in compare(mock, target)] == ["scenario"]
+
+
+def test_schemathesis_and_behaviour_get_their_own_in_process_mocks() -> None:
+    """Schemathesis runs with Omni's rate limit off; the behaviour phase meets the real one."""
+    from draftmock.conformance.gate import conform
+
+    report = conform(
+        ConformOptions(api="omni", phases=["examples", "behaviour"], max_examples=2),
+        stream=io.StringIO(),
+    )
+    assert report.exit_code == 0, [(r.name, r.reason) for r in report.behaviour]
+    assert "schemathesis phases: the mock ran with omni.rate_limit=0" in report.notes
+    assert [row[0] for row in report.phase_rows()] == ["examples", "behaviour"]
+    (limited,) = [r for r in report.behaviour if r.name == "rate_limit"]
+    assert limited.status == "passed" and limited.exchanges[-1].status == 429

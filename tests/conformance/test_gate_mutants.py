@@ -349,6 +349,23 @@ MUTANTS += [
     ),
 ]
 
+MUTANTS += [
+    Mutant(
+        "omni",
+        "rate-limit-off",
+        "the 61st request in a minute is 429",
+        "is refused with 429",
+        settings={"options": {"omni": {"rate_limit": 0}}},
+    ),
+    Mutant(
+        "lunary",
+        "rate-limit-off-by-one",
+        "150 requests a minute are served, the 151st is 429",
+        "150 requests in a minute are served",
+        settings={"options": {"lunary": {"rate_limit": 149}}},
+    ),
+]
+
 # -- AgentCore mutants --------------------------------------------------------------------------
 
 AC_TOKEN_OPERATIONS = ("CreateDataset", "AddDatasetExamples", "CreateDatasetVersion")

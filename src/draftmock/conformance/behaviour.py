@@ -162,6 +162,20 @@ class Run:
     def skip(self, reason: str) -> None:
         raise Skip(reason)
 
+    def fresh_quota(self, what: str) -> dict[str, str]:
+        """Headers for requests that spend a rate-limit quota from zero.
+
+        A draftmock gives the scenario a session of its own (``X-Draftmock-Session``: a new
+        world with fresh counters, so no other scenario's requests count and none is throttled
+        after). Against another server the quota is the credentials' own: the scenario burns it,
+        so it runs only with ``--destructive`` (and the throttle may outlast the scenario).
+        """
+        if self.target.virtual_clock:
+            return {"X-Draftmock-Session": self.unique("conform-rate-limit")}
+        if not self.target.destructive:
+            self.skip(f"burns {what} of the given credentials; pass --destructive to run it")
+        return {}
+
     # -- requests ---------------------------------------------------------------------------
 
     def call(
@@ -316,10 +330,12 @@ class Suite:
         auth_header: Callable[[str], dict[str, str]] | None = None,
         mock_credentials: Mapping[str, str] | None = None,
         sigv4_service: str | None = None,
-        mock_options: Mapping[str, Any] | None = None,
+        schemathesis_mock_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.api = api
-        self.mock_options = dict(mock_options or {})  # Settings.options for the in-process mock
+        # Settings.options of the in-process mock while Schemathesis runs (the behaviour phase
+        # gets a fresh mock with the API's defaults).
+        self.schemathesis_mock_options = dict(schemathesis_mock_options or {})
         self.auth_header = auth_header  # how --api-key is sent
         self.sigv4_service = sigv4_service  # or: requests signed with SigV4 for this service
         self.mock_credentials = dict(mock_credentials or {})  # the bundled fixtures' keys

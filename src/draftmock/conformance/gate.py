@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -79,22 +79,24 @@ def known_apis(specs: Path | None = None) -> list[str]:
 
 
 @contextmanager
-def mock_server(api: str, app_factory: Callable[[], Any] | None = None) -> Iterator[str]:
-    """The mock, in-process on a free port; yields its root URL."""
+def mock_server(
+    api: str,
+    app_factory: Callable[[], Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Iterator[str]:
+    """The mock, in-process on a free port, with ``options`` as the API's settings options;
+    yields its root URL."""
     from draftmock.assembly import build_runtime
     from draftmock.clock import VirtualClock
     from draftmock.server.app import DraftmockApp
     from draftmock.testing import LiveServer
+    from draftmock.vendors._kit import Settings
 
     if app_factory is None:
-        suite = suite_for(api)
-        from draftmock.vendors._kit import Settings
-
-        options = suite.mock_options if suite is not None else {}
         runtime = build_runtime(
             apis=[api],
             clock=VirtualClock(frozen=True),
-            settings=Settings(options={api: options} if options else {}),
+            settings=Settings(options={api: dict(options)} if options else {}),
         )
         app: Any = DraftmockApp(runtime)
     else:
@@ -145,9 +147,40 @@ def conform(
 
         if options.api not in VENDORS:
             raise UsageError(f"the mock does not serve {options.api!r} yet; pass --base-url")
-        with mock_server(options.api, app_factory) as root:
-            return _conform_at(options, spec, f"{root}/{options.api}", stream, in_process=True)
+        return _conform_in_process(options, spec, stream, app_factory)
     return _conform_at(options, spec, options.base_url.rstrip("/"), stream, in_process=False)
+
+
+def _conform_in_process(
+    options: ConformOptions, spec: Path, stream: TextIO, app_factory: Callable[[], Any] | None
+) -> GateReport:
+    """Schemathesis on a mock with the suite's settings for it (e.g. no rate limit), then the
+    behaviour phase on a fresh mock with the API's defaults."""
+    api = options.api
+    suite = suite_for(api)
+    st_phases = [p for p in options.phases if p in SCHEMATHESIS_PHASES]
+    behaviour = [p for p in options.phases if p == "behaviour"]
+    reports = []
+    if st_phases:
+        st_options = suite.schemathesis_mock_options if suite is not None else {}
+        with mock_server(api, app_factory, st_options) as root:
+            first = replace(options, phases=st_phases)
+            reports.append(_conform_at(first, spec, f"{root}/{api}", stream, in_process=True))
+            for name, value in st_options.items():
+                reports[-1].notes.append(
+                    f"schemathesis phases: the mock ran with {api}.{name}={value}"
+                )
+    if behaviour:
+        with mock_server(api, app_factory) as root:
+            second = replace(options, phases=behaviour)
+            reports.append(_conform_at(second, spec, f"{root}/{api}", stream, in_process=True))
+    report = reports[0]
+    for later in reports[1:]:
+        report.behaviour = later.behaviour
+        report.notes += [n for n in later.notes if n not in report.notes]
+        report.connection_error = report.connection_error or later.connection_error
+    report.phases = list(options.phases)
+    return report
 
 
 def _conform_at(

@@ -22,7 +22,7 @@ suite = Suite(
     },
     # The in-process mock runs on a frozen clock: without this, a Schemathesis run would meet
     # the 150-requests-per-minute limit and judge the 429s.
-    mock_options={"rate_limit": 0},
+    schemathesis_mock_options={"rate_limit": 0},
 )
 
 
@@ -213,3 +213,49 @@ def keys_and_projects(run: Run) -> None:
         headers={"Authorization": f"Bearer {public}"},
     )
     run.expect_status("a public key may not list versions (403)", listed, 403)
+
+
+RATE_LIMIT = 150  # requests per 60-second window per key
+RATE_HEADERS = ("Rate-Limit-Remaining", "Rate-Limit-Reset", "Rate-Limit-Total")
+
+
+@suite.scenario("the 151st request in a minute is 429 with Rate-Limit-* headers")
+def rate_limit(run: Run) -> None:
+    headers = run.fresh_quota("the 150-requests-a-minute quota")
+    statuses = []
+    for _ in range(RATE_LIMIT + 1):
+        got = run.call("spend the quota", "listDatasets", headers=headers)
+        statuses.append(got.status_code)
+        if len(statuses) == 1:
+            run.check(
+                "a served request carries Rate-Limit-* headers",
+                all(h in got.headers for h in RATE_HEADERS),
+                str({h: got.headers.get(h) for h in RATE_HEADERS}),
+            )
+        if got.status_code == 429:
+            break
+    if run.target.virtual_clock:  # a session of its own: nothing else counted
+        run.check(
+            f"{RATE_LIMIT} requests in a minute are served",
+            statuses[:RATE_LIMIT] == [200] * RATE_LIMIT,
+            f"statuses {sorted(set(statuses[:RATE_LIMIT]))}, first 429 at {len(statuses)}",
+        )
+    run.require(
+        f"request {RATE_LIMIT + 1} in a minute is refused with 429",
+        statuses[-1] == 429,
+        f"{len(statuses)} requests, last status {statuses[-1]}",
+    )
+    shown = {h: got.headers.get(h) for h in (*RATE_HEADERS, "Retry-After")}
+    run.check(
+        "429 carries Rate-Limit-* headers, none remaining",
+        all(shown[h] is not None for h in RATE_HEADERS)
+        and shown["Rate-Limit-Remaining"] == "0"
+        and shown["Rate-Limit-Total"] == str(RATE_LIMIT),
+        str(shown),
+    )
+    run.check(
+        "429 carries {message}",
+        isinstance((_json(got) or {}).get("message"), str),
+        got.text[:300],
+    )
+    run.transition("status once the quota is spent", 200, statuses[-1])

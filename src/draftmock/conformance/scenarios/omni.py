@@ -20,7 +20,7 @@ suite = Suite(
         "model_id": "3fb59130-54fc-4848-832f-d22f61933485",
     },
     # A frozen clock never moves the 60-requests-per-minute window; Schemathesis alone sends more.
-    mock_options={"rate_limit": 0},
+    schemathesis_mock_options={"rate_limit": 0},
 )
 
 
@@ -142,3 +142,31 @@ def roles(run: Run) -> None:
         headers={"Authorization": f"Bearer {viewer}"},
     )
     run.expect_status("a Viewer may list drafts", listed, 200)
+
+
+RATE_LIMIT = 60  # requests a minute per key
+
+
+@suite.scenario("the 61st request in a minute is 429 {error, message}")
+def rate_limit(run: Run) -> None:
+    headers = run.fresh_quota("the 60-requests-a-minute quota")
+    statuses = []
+    for _ in range(RATE_LIMIT + 1):
+        got = run.call("spend the quota", "listDocuments", headers=headers)
+        statuses.append(got.status_code)
+        if got.status_code == 429:
+            break
+    if run.target.virtual_clock:  # a session of its own: nothing else counted
+        run.check(
+            f"{RATE_LIMIT} requests in a minute are served",
+            statuses[:RATE_LIMIT] == [200] * RATE_LIMIT,
+            f"statuses {sorted(set(statuses[:RATE_LIMIT]))}, first 429 at {len(statuses)}",
+        )
+    run.require(
+        f"request {RATE_LIMIT + 1} in a minute is refused with 429",
+        statuses[-1] == 429,
+        f"{len(statuses)} requests, last status {statuses[-1]}",
+    )
+    body = _json(got)
+    run.check("429 carries {error, message}", is_error_envelope(body), got.text[:300])
+    run.transition("status once the quota is spent", 200, statuses[-1])
