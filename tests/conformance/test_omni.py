@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from draftmock.conformance.config import config_for
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
-from tests.conformance.runner import HERE, schemathesis
+from tests.conformance.runner import schemathesis
 from tests.conftest import frozen_runtime
 from tests.contracts.test_omni_seed import corrected_fragment
 
@@ -40,7 +41,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
         specs_dir() / "omni.yaml",
         f"{server.url}/omni",
         headers=HEADERS,
-        config=HERE / "omni.toml",
+        config=config_for("omni"),
         max_examples=25,
     )
     _assert_clean(result)
