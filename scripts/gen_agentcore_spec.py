@@ -123,6 +123,29 @@ EXAMPLES: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {
 }
 # fmt: on
 
+# -- OpenAPI links ------------------------------------------------------------------------------
+# Not in the botocore model: written here so Schemathesis' stateful phase walks a dataset's
+# lifecycle from the dataset it just created. operation -> link name -> (target, description).
+CREATED = {"datasetId": "$response.body#/datasetId"}
+LINKS: dict[str, dict[str, tuple[str, str]]] = {
+    "CreateDataset": {
+        "GetDataset": ("GetDataset", "Poll the new dataset: CREATING, then ACTIVE."),
+        "AddDatasetExamples": ("AddDatasetExamples", "Add examples to the DRAFT once ACTIVE."),
+        "CreateDatasetVersion": ("CreateDatasetVersion", "Publish the DRAFT as version N+1."),
+        "ListDatasetVersions": ("ListDatasetVersions", "The published versions, newest first."),
+        "DeleteDataset": ("DeleteDataset", "Delete the dataset (DELETING, then gone)."),
+    },
+}
+
+
+def links(name: str) -> Schema | None:
+    found = LINKS.get(name)
+    if not found:
+        return None
+    return {link: {"operationId": target, "description": text, "parameters": dict(CREATED)}
+            for link, (target, text) in found.items()}  # fmt: skip
+
+
 Model = dict[str, Any]
 Schema = dict[str, Any]
 
@@ -241,6 +264,8 @@ def operation(model: Model, name: str) -> tuple[str, str, Schema]:
         }
     success = {"description": "Success.", "headers": {"x-amzn-RequestId": REQUEST_ID},
                "content": media(ref(op["output"]["shape"]), response_example)}  # fmt: skip
+    if (linked := links(name)) is not None:
+        success["links"] = linked
     errors: dict[int, list[str]] = {}
     for error in op.get("errors", []):
         errors.setdefault(shapes[error["shape"]]["error"]["httpStatusCode"], []).append(

@@ -109,3 +109,47 @@ def test_promptlayer_links_walk_the_draft_lifecycle() -> None:
         ("saveDraftDatasetVersion", "createDraftDatasetVersion"),
     ]
     assert set(lifecycle) <= edges, set(lifecycle) - edges
+
+
+def _edges(api: str) -> set[tuple[str, str]]:
+    doc = load_document(specs_dir() / f"{api}.yaml")
+    return {(op, link["operationId"]) for op, _, _, link, _ in _links(doc)}
+
+
+def test_lunary_links_walk_the_version_lifecycle() -> None:
+    lifecycle = {
+        ("createDataset", "createDatasetItem"),
+        ("createDataset", "createDatasetVersion"),
+        ("createDatasetItem", "createDatasetVersion"),
+        ("createDatasetVersion", "restoreDatasetVersion"),
+        ("restoreDatasetVersion", "listDatasetVersions"),
+    }
+    assert lifecycle <= _edges("lunary"), lifecycle - _edges("lunary")
+
+
+def test_omni_links_walk_the_draft_lifecycle() -> None:
+    lifecycle = {
+        ("createDocument", "createDraft"),
+        ("createDocument", "createDraftAndPatch"),
+        ("createDraft", "getDraftState"),
+        ("createDraft", "patchDraft"),
+        ("createDraft", "archiveDraft"),
+        ("createDraftAndPatch", "getDraftState"),
+        ("createDraftAndPatch", "patchDraft"),
+        ("patchDraft", "publishDraft"),
+    }
+    assert lifecycle <= _edges("omni"), lifecycle - _edges("omni")
+
+
+def test_agentcore_links_start_from_create_dataset() -> None:
+    lifecycle = {
+        ("CreateDataset", target)
+        for target in (
+            "GetDataset",
+            "AddDatasetExamples",
+            "CreateDatasetVersion",
+            "ListDatasetVersions",
+            "DeleteDataset",
+        )
+    }
+    assert lifecycle <= _edges("agentcore"), lifecycle - _edges("agentcore")
