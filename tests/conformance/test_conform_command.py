@@ -114,13 +114,13 @@ def test_a_contract_failure_is_exit_1_against_a_served_mock(tmp_path: Path) -> N
     assert "one draft per group: a second draft is 409" in done.stdout
 
 
-def test_diff_of_the_mock_with_itself_is_empty() -> None:
+@pytest.mark.parametrize("api", ["promptlayer", "lunary", "omni", "agentcore"])
+def test_diff_of_the_mock_with_itself_is_empty(api: str) -> None:
     with LiveServer(DraftmockApp(frozen_runtime())) as server:
-        result = diff(
-            ConformOptions(api="promptlayer", base_url=f"{server.url}/promptlayer"),
-            stream=io.StringIO(),
-        )
+        result = diff(ConformOptions(api=api, base_url=f"{server.url}/{api}"), stream=io.StringIO())
     assert result.target_report.draftmock
+    ran = [r for r in result.target_report.behaviour if r.status == "passed"]
+    assert len(ran) == len(result.mock_report.behaviour) > 0
     assert result.differences == [], [d.describe() for d in result.differences]
     assert result.exit_code == 0
 
