@@ -311,7 +311,7 @@ def errors(run: Run) -> None:
     )
     expect_error(run, "a duplicate name is ConflictException", twin, 409, "ConflictException")
     unsigned = run.call(
-        "list versions unsigned", "GetDataset", path={"datasetId": UNKNOWN}, anonymous=True
+        "get a dataset unsigned", "GetDataset", path={"datasetId": UNKNOWN}, anonymous=True
     )
     run.expect_status("an unsigned request is refused with 403", unsigned, 403)
 
