@@ -14,11 +14,13 @@ from tests.conftest import ASYNC_DELAY, Mock, frozen_runtime
 from tests.support.agentcore import (
     FIXTURE_DATASET,
     PREDEFINED,
+    S3_EXAMPLES,
     STATIC_AUTH,
     client,
     error_of,
     example,
     inline,
+    unsigned_client,
 )
 
 
@@ -111,6 +113,17 @@ def test_more_than_1000_examples_per_call_is_refused(ac: Any) -> None:
         exampleIds=[f"id{i}" for i in range(1001)],
     )
     assert code == "ValidationException"
+    code, _, response = error_of(
+        ac.update_dataset_examples,
+        datasetId=FIXTURE_DATASET,
+        examples=[{"exampleId": f"id{i}", **example("U")} for i in range(1001)],
+    )
+    assert (code, response["fieldList"][0]["name"]) == ("ValidationException", "examples")
+    # Exactly 1000 is allowed.
+    added = ac.add_dataset_examples(
+        datasetId=FIXTURE_DATASET, source=inline(*[example(f"E{i}") for i in range(1000)])
+    )
+    assert added["addedCount"] == 1000
 
 
 def test_conflicts_follow_the_status(mock: Mock, ac: Any) -> None:
@@ -182,6 +195,97 @@ def test_access_denied_for_unknown_key_and_bad_signature(mock: Mock) -> None:
         signed.get_dataset(datasetId=FIXTURE_DATASET, datasetVersion="1")["datasetVersion"] == "1"
     )
     assert signed.list_dataset_examples(datasetId=FIXTURE_DATASET, maxResults=1)["examples"]
+
+
+def test_unsigned_boto3_calls_are_access_denied(mock: Mock) -> None:
+    unsigned = unsigned_client(mock.url)
+    for call, kwargs in [
+        (unsigned.list_datasets, {}),
+        (unsigned.get_dataset, {"datasetId": FIXTURE_DATASET}),
+        (unsigned.create_dataset_version, {"datasetId": FIXTURE_DATASET}),
+    ]:
+        code, http, response = error_of(call, **kwargs)
+        assert (code, http) == ("AccessDeniedException", 403), call
+        assert "SigV4 signature is required" in response["Error"]["Message"]
+        assert response["ResponseMetadata"]["RequestId"]
+    # Nothing was published by the refused call.
+    versions = client(mock.url).list_dataset_versions(datasetId=FIXTURE_DATASET)["versions"]
+    assert [v["datasetVersion"] for v in versions] == ["1"]
+
+
+def test_verified_signatures_cover_every_operation(mock: Mock) -> None:
+    """Each method, path, query string and body shape botocore signs checks out."""
+    signed = client(mock.url, key="draftmock-signed", secret="draftmock-secret")
+    forged = client(mock.url, key="draftmock-signed", secret="not-the-secret")
+    made = signed.create_dataset(
+        datasetName="signed", schemaType=PREDEFINED, source=inline(example("S"))
+    )
+    dataset_id = made["datasetId"]
+    mock.advance(ASYNC_DELAY)
+    added = signed.add_dataset_examples(datasetId=dataset_id, source=inline(example("T")))
+    mock.advance(ASYNC_DELAY)
+    new_id = added["exampleIds"][0]
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("get_dataset", {"datasetId": dataset_id, "datasetVersion": "DRAFT"}),
+        ("update_dataset", {"datasetId": dataset_id, "description": "signed & sealed"}),
+        ("list_datasets", {"maxResults": 1}),
+        ("list_dataset_examples", {"datasetId": dataset_id, "maxResults": 1}),
+        (
+            "update_dataset_examples",
+            {"datasetId": dataset_id, "examples": [{"exampleId": new_id, **example("U")}]},
+        ),
+        ("delete_dataset_examples", {"datasetId": dataset_id, "exampleIds": [new_id]}),
+        ("create_dataset_version", {"datasetId": dataset_id}),
+        ("list_dataset_versions", {"datasetId": dataset_id}),
+        ("delete_dataset", {"datasetId": dataset_id, "datasetVersion": "1"}),
+        ("delete_dataset", {"datasetId": dataset_id}),
+    ]
+    for name, kwargs in steps:
+        code, http, _ = error_of(getattr(forged, name), **kwargs)
+        assert (code, http) == ("AccessDeniedException", 403), name
+        getattr(signed, name)(**kwargs)
+        mock.advance(ASYNC_DELAY)
+    code, _, _ = error_of(signed.get_dataset, datasetId=dataset_id)
+    assert code == "ResourceNotFoundException"
+
+
+def test_failed_states_refuse_as_documented(mock: Mock, ac: Any) -> None:
+    dataset_id = new_dataset(ac, "failing")
+    mock.advance(ASYNC_DELAY)
+    example_id = ac.list_dataset_examples(datasetId=dataset_id)["examples"][0]["exampleId"]
+    ac.create_dataset_version(datasetId=dataset_id)
+    mock.advance(ASYNC_DELAY)
+    missing = {"s3Source": {"s3Uri": "s3://draftmock-fixtures/examples/missing.jsonl"}}
+    ac.add_dataset_examples(datasetId=dataset_id, source=missing)
+    mock.advance(ASYNC_DELAY)
+    assert ac.get_dataset(datasetId=dataset_id)["status"] == "UPDATE_FAILED"
+    for call, kwargs in [
+        (ac.add_dataset_examples, {"source": {"s3Source": {"s3Uri": S3_EXAMPLES}}}),
+        (ac.update_dataset_examples, {"examples": [{"exampleId": example_id, **example("U")}]}),
+        (ac.delete_dataset_examples, {"exampleIds": [example_id]}),
+    ]:
+        code, http, response = error_of(call, datasetId=dataset_id, **kwargs)
+        assert (code, http) == ("ConflictException", 409), call
+        assert response["Error"]["Message"].startswith("DATASET_IN_FAILED_STATE")
+
+    mock.admin("jobs/fail", {"api": "agentcore", "operation": "DeleteDataset"})
+    ac.delete_dataset(datasetId=dataset_id)
+    mock.advance(ASYNC_DELAY)
+    failed = ac.get_dataset(datasetId=dataset_id)
+    assert failed["status"] == "DELETE_FAILED"
+    assert failed["failureReason"]
+    code, _, response = error_of(ac.create_dataset_version, datasetId=dataset_id)
+    assert code == "ConflictException"
+    assert response["Error"]["Message"].startswith("DATASET_IN_FAILED_STATE")
+    code, _, response = error_of(ac.delete_dataset, datasetId=dataset_id, datasetVersion="1")
+    assert (code, response["Error"]["Message"][:17]) == ("ConflictException", "DATASET_NOT_READY")
+    code, _, _ = error_of(ac.update_dataset, datasetId=dataset_id, description="x")
+    assert code == "ConflictException"
+    # Deleting again retries the deletion.
+    assert ac.delete_dataset(datasetId=dataset_id)["status"] == "DELETING"
+    mock.advance(ASYNC_DELAY)
+    code, http, _ = error_of(ac.get_dataset, datasetId=dataset_id)
+    assert (code, http) == ("ResourceNotFoundException", 404)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -82,8 +83,10 @@ def test_a_refused_call_is_not_remembered(mock: Mock, ac: Any) -> None:
 
 def test_concurrent_create_dataset_version_with_one_token_makes_one_version(mock: Mock) -> None:
     clients = [client(mock.url) for _ in range(8)]
+    start = threading.Barrier(32)
 
     def publish(index: int) -> dict[str, Any]:
+        start.wait(timeout=30)  # all 32 calls leave together
         reply: dict[str, Any] = clients[index % 8].create_dataset_version(
             datasetId=FIXTURE_DATASET, clientToken=TOKEN
         )
@@ -91,6 +94,7 @@ def test_concurrent_create_dataset_version_with_one_token_makes_one_version(mock
 
     with ThreadPoolExecutor(max_workers=32) as pool:
         replies = list(pool.map(publish, range(32)))
+    assert len(replies) == 32
     assert all(r == replies[0] for r in replies)
     assert replies[0]["datasetVersion"] == "2"
     mock.advance(ASYNC_DELAY)
@@ -103,8 +107,10 @@ def test_concurrent_create_dataset_version_with_one_token_makes_one_version(mock
 def test_concurrent_create_dataset_with_one_token_makes_one_dataset(mock: Mock) -> None:
     clients = [client(mock.url) for _ in range(8)]
     params = {"datasetName": "raced", "schemaType": PREDEFINED, "source": inline(example("R"))}
+    start = threading.Barrier(16)
 
     def create(index: int) -> str:
+        start.wait(timeout=30)
         reply = clients[index % 8].create_dataset(clientToken=TOKEN, **params)
         dataset_id: str = reply["datasetId"]
         return dataset_id

@@ -80,6 +80,29 @@ def test_list_dataset_versions_paginator_is_descending(mock: Mock, ac: Any) -> N
     assert len(result["versions"]) == 5
 
 
+def test_list_dataset_versions_filter_by_example_counts(mock: Mock, ac: Any) -> None:
+    dataset_id = seeded(ac, mock, 2)
+    ac.create_dataset_version(datasetId=dataset_id)
+    mock.advance(ASYNC_DELAY)
+    ac.add_dataset_examples(datasetId=dataset_id, source=inline(example("S2"), example("S3")))
+    mock.advance(ASYNC_DELAY)
+    ac.create_dataset_version(datasetId=dataset_id)
+    mock.advance(ASYNC_DELAY)
+
+    def listed(*conditions: dict[str, Any]) -> list[str]:
+        found = ac.list_dataset_versions(
+            datasetId=dataset_id, filter={"exampleCountByField": list(conditions)}
+        )
+        return [v["datasetVersion"] for v in found["versions"]]
+
+    assert listed({"anyOf": ["TURNS"], "min": 3}) == ["2"]
+    assert listed({"anyOf": ["TURNS"], "max": 2}) == ["1"]
+    assert listed({"anyOf": ["INPUT", "ACTOR_PROFILE"], "min": 1}) == []
+    assert listed({"anyOf": ["TURNS"], "min": 4}, {"anyOf": ["TURNS"], "max": 2}) == ["2", "1"]
+    counts = ac.list_dataset_versions(datasetId=dataset_id)["versions"][0]["exampleCountByField"]
+    assert counts == {"turns": 4, "input": 0, "actorProfile": 0}
+
+
 def test_list_dataset_examples_paginator(mock: Mock, ac: Any) -> None:
     dataset_id = seeded(ac, mock, 7)
     paginator = ac.get_paginator("list_dataset_examples")

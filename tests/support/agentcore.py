@@ -6,6 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -44,6 +45,16 @@ def client(
     )
     made.meta.events.register("before-parse", _refuse_off_spec)
     return made
+
+
+def unsigned_client(base_url: str, region: str = REGION) -> Any:
+    """A client that sends no Authorization header at all."""
+    return boto3.client(
+        "bedrock-agentcore-control",
+        endpoint_url=f"{base_url}/agentcore",
+        region_name=region,
+        config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
 
 
 def example(scenario: str, text: str = "Hello") -> dict[str, Any]:
