@@ -230,6 +230,26 @@ def test_failed_jobs_leave_a_failed_status_and_reason(start: str, failed: str) -
         service.dataset_of(world.ctx(), ME, dataset.id)
 
 
+def test_a_failed_version_delete_keeps_the_version_and_can_be_retried() -> None:
+    world = World()
+    dataset = new(world)
+    service.create_version(world.ctx(), ME, dataset.id)
+    world.run()
+    service.delete_dataset(world.ctx(), ME, dataset.id, "1")
+    assert dataset.status == "UPDATING"
+    world.run(failure="disk on fire")
+    assert (dataset.status, dataset.failure_reason) == ("UPDATE_FAILED", "disk on fire")
+    assert list(dataset.versions) == [1]
+    with pytest.raises(ConflictException):
+        service.add_examples(
+            world.ctx(), ME, dataset.id, {"inlineExamples": {"examples": [scenario("B")]}}
+        )
+    service.delete_dataset(world.ctx(), ME, dataset.id, "1")
+    world.run()
+    assert (dataset.status, dataset.failure_reason, dataset.versions) == ("ACTIVE", None, {})
+    assert dataset.draft_status == "MODIFIED"  # no published version left to equal
+
+
 def test_batches_are_all_or_nothing() -> None:
     world = World()
     dataset = new(world, scenario("A"))
