@@ -170,3 +170,44 @@ def test_an_unknown_dataset_is_404_before_the_body_is_judged(mock: Mock) -> None
     assert bad_import.json() == {"message": "Dataset not found"}
     bad_item = lu.post(f"/v1/datasets-v2/{unknown}/items", json={"input": 5})
     assert bad_item.status_code == 404
+
+
+def test_the_lookup_before_the_body_compares_uuids_not_spellings(lu: httpx.Client) -> None:
+    """An existing dataset spelled in capitals is found, so its invalid body is judged: 422."""
+    upper = FAQ.upper()
+    for response in (
+        lu.post(f"{BASE}/{upper}/items", json={"input": 5}),
+        lu.post(f"{BASE}/{upper}/import", json={"format": "xml", "content": "x"}),
+        lu.patch(f"{BASE}/{upper}/items/{FAQ_ITEM}", json={"output": 5}),
+    ):
+        assert response.status_code == 422, response.request.url
+        assert response.json()["error"] == "Error"
+
+
+def test_a_body_that_is_not_json_is_422_without_a_location(lu: httpx.Client) -> None:
+    for content in (b"{bad", b"name=x"):
+        response = lu.post(BASE, content=content, headers={"content-type": "application/json"})
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": "Error",
+            "message": "Validation error: Invalid JSON body",
+        }
+
+
+def test_a_blank_value_is_reported_once(lu: httpx.Client) -> None:
+    for params in ({"search": ""}, {"search": "   "}):
+        response = lu.get(BASE, params=params)
+        assert response.status_code == 422
+        assert response.json()["message"] == (
+            'Validation error: String must contain at least 1 character(s) at "search"'
+        )
+
+
+def test_item_generation_is_not_served(lu: httpx.Client, mock: Mock) -> None:
+    """Generation calls a language model upstream; the mock leaves the route out (docs/lunary.md)."""
+    response = httpx.post(
+        f"{mock.url}/lunary{BASE}/{FAQ}/items/{FAQ_ITEM}/generate",
+        json={"model": "gpt-5-mini"},
+        headers={"X-API-Key": KEY_A},
+    )
+    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
-from tests.conftest import Mock
+from draftmock.server.app import DraftmockApp
+from draftmock.testing import LiveServer
+from tests.conftest import Mock, frozen_runtime
 
 KEY_A = "11111111-1111-4111-8111-111111111111"
 KEY_B = "33333333-3333-4333-8333-333333333333"
@@ -77,3 +81,45 @@ def test_error_replies_carry_the_rate_limit_headers_too(mock: Mock) -> None:
     assert missing.status_code == 404
     assert missing.headers["Rate-Limit-Total"] == "150"
     assert missing.headers["Rate-Limit-Remaining"] == "149"
+
+
+@pytest.fixture(scope="module")
+def limited() -> Iterator[LiveServer]:
+    """A mock whose settings set the limit to 3 requests per window."""
+    runtime = frozen_runtime(options={"lunary": {"rate_limit": 3}})
+    with LiveServer(DraftmockApp(runtime)) as live:
+        yield live
+
+
+def test_the_settings_option_sets_the_limit(limited: LiveServer) -> None:
+    with httpx.Client(base_url=f"{limited.url}/lunary", headers={"X-API-Key": KEY_A}) as lu:
+        answers = [lu.get(BASE) for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert [r.headers["Rate-Limit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
+    assert {r.headers["Rate-Limit-Total"] for r in answers} == {"3"}
+
+
+def test_a_fixture_sets_or_removes_the_limit_on_a_running_mock(mock: Mock) -> None:
+    lu = mock.client("lunary", {"X-API-Key": KEY_A})
+    mock.admin("seed", {"api": "lunary", "fixture": {"rate_limit": 2}})
+    assert [lu.get(BASE).status_code for _ in range(3)] == [200, 200, 429]
+    assert lu.get(BASE).headers["Rate-Limit-Total"] == "2"
+
+    mock.admin("seed", {"api": "lunary", "fixture": {"rate_limit": 0}})  # off: no headers
+    answers = [lu.get(BASE) for _ in range(5)]
+    assert [r.status_code for r in answers] == [200] * 5
+    assert not any(h.lower().startswith("rate-limit-") for r in answers for h in r.headers)
+
+    mock.admin("reset", {"api": "lunary"})  # back to the default fixture's 150
+    assert lu.get(BASE).headers["Rate-Limit-Total"] == "150"
+
+
+def test_an_option_of_zero_turns_the_limit_off() -> None:
+    runtime = frozen_runtime(options={"lunary": {"rate_limit": 0}})
+    with (
+        LiveServer(DraftmockApp(runtime)) as live,
+        httpx.Client(base_url=f"{live.url}/lunary", headers={"X-API-Key": KEY_A}) as lu,
+    ):
+        answers = [lu.get(BASE) for _ in range(160)]
+    assert {r.status_code for r in answers} == {200}
+    assert "Rate-Limit-Total" not in answers[-1].headers

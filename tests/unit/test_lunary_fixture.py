@@ -65,3 +65,13 @@ def test_a_dataset_id_is_defined_once() -> None:
     load(backend, fixture(), Ids(0), 0.0)
     with pytest.raises(FixtureError, match="defined twice"):
         load(backend, fixture(), Ids(0), 0.0)
+
+
+def test_a_dataset_is_never_older_than_its_newest_version() -> None:
+    backend = Backend()
+    data = fixture({"id": V1, "number": 1, "created_at": "2026-01-05T10:00:00Z"})
+    data["projects"][0]["datasets"][0]["created_at"] = "2026-01-05T09:00:00Z"
+    load(backend, data, Ids(0), 0.0)
+    dataset = backend.projects[PROJECT].datasets[DATASET]
+    assert dataset.current_version is not None
+    assert dataset.updated_at == dataset.current_version.created_at > dataset.created_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from draftmock.vendors._kit import Admission, AuthInput, Context, Vendor
 from draftmock.vendors.lunary import errors, fixture, service
@@ -45,8 +46,9 @@ LOOKUP_BEFORE_BODY = frozenset({"importDatasetItems", "createDatasetItem", "upda
 
 
 def precheck(ctx: Context[Backend], operation_id: str, path: dict[str, Any], key: Any) -> None:
+    """Runs only when the path parameters are valid; ids are compared as UUIDs, not spellings."""
     if operation_id in LOOKUP_BEFORE_BODY:
-        service.dataset_of(ctx, key, path["datasetId"])
+        service.dataset_of(ctx, key, str(UUID(path["datasetId"])))
 
 
 vendor: Vendor[Backend] = Vendor(

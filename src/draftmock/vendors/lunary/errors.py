@@ -95,12 +95,15 @@ def render_no_route(method: str, path: str, allowed: list[str], request_id: str)
 
 
 def render_violations(violations: list[Violation], request_id: str) -> Reply:
-    issues = "; ".join(_issue(v) for v in violations)
+    # One issue per failed check, as zod reports it: a blank value fails both ``minLength`` and
+    # ``pattern`` here, but zod's single ``min(1)`` after ``trim()`` reports it once.
+    issues = "; ".join(dict.fromkeys(_issue(v) for v in violations))
     return Reply(422, {"error": "Error", "message": f"Validation error: {issues}"})
 
 
 def _issue(v: Violation) -> str:
-    path = _path(v.loc[1:])
+    # A body that is not JSON has no member to point at (its location is a character offset).
+    path = "" if v.keyword == "json" else _path(v.loc[1:])
     text = _zod_message(v)
     return f'{text} at "{path}"' if path else text
 

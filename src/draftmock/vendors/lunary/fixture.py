@@ -6,6 +6,7 @@ a JSON Schema 2020-12 validator ignores, so nullable fields get small local sche
 A dataset lists its live ``items`` and its ``versions`` (oldest first); a version lists its
 frozen items. A dataset without versions gets version 1 from its items at load time, as if it
 had just been created. ``restored_from`` names an earlier version of the same dataset.
+``updatedAt`` is the latest of the dataset's ``updated_at``, its items' and its versions' times.
 """
 
 from __future__ import annotations
@@ -160,9 +161,11 @@ def _dataset(project_id: str, d: dict[str, Any], ids: Ids, now: float) -> Datase
         versioning.snapshot(dataset, ids.uuid, created)
     for raw in versions:
         _add_version(dataset, raw, ids, created)
+    # Every snapshot touches the dataset upstream, so it is never older than its newest version.
     dataset.updated_at = max(
         [_time(d.get("updated_at"), dataset.updated_at)]
         + [i.updated_at for i in dataset.items.values()]
+        + [v.created_at for v in dataset.versions.values()]
     )
     return dataset
 
