@@ -161,6 +161,9 @@ class Runtime:
                 for slug in [api] if api else list(self.vendors):
                     world.jobs.discard(slug)
                     self._fill(world, slug)
+                # Failures asked for the next jobs go with the jobs they were meant for.
+                for key in [k for k in world.fail_next if api is None or k[0] == api]:
+                    del world.fail_next[key]
                 world.coverage.clear(api)
 
     def snapshot(self, world: World) -> dict[str, Any]:
@@ -168,15 +171,34 @@ class Runtime:
             return copy.deepcopy(world.state_parts())
 
     def restore(self, world: World, parts: dict[str, Any]) -> None:
+        self._check_state(parts)
         parts = copy.deepcopy(parts)
-        missing = set(self.vendors) - set(parts["backends"])
-        if missing:
-            raise ConfigError(f"the state holds no data for {', '.join(sorted(missing))}")
         with world.lock:
             world.ids = parts["ids"]
             world.jobs = parts["jobs"]
             world.backends = {api: parts["backends"][api] for api in self.vendors}
             world.blobs = parts["blobs"]
+
+    def _check_state(self, parts: Any) -> None:
+        """Refuse (``ConfigError``) what is not a world state of this server."""
+        if not (
+            isinstance(parts, dict)
+            and isinstance(parts.get("ids"), Ids)
+            and isinstance(parts.get("jobs"), Scheduler)
+            and isinstance(parts.get("backends"), dict)
+            and isinstance(parts.get("blobs"), dict)
+        ):
+            raise ConfigError("not a state of this server: it needs ids, jobs, backends and blobs")
+        missing = set(self.vendors) - set(parts["backends"])
+        if missing:
+            raise ConfigError(f"the state holds no data for {', '.join(sorted(missing))}")
+        for api, vendor in self.vendors.items():
+            expected = type(vendor.new_backend())
+            if not isinstance(parts["backends"][api], expected):
+                raise ConfigError(f"the state of {api} is not a {expected.__name__}")
+        for job in parts["jobs"].pending():
+            if job.api not in self.vendors or job.kind not in self.vendors[job.api].jobs:
+                raise ConfigError(f"the state holds a job this server cannot run: {job.id}")
 
     def load_into(self, world: World, sources: Iterable[FixtureSource]) -> list[str]:
         """Load more fixtures into one world (validated first, all or nothing)."""

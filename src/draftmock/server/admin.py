@@ -7,12 +7,16 @@ from non-loopback addresses are refused unless ``--admin-token`` is set and pres
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
+import logging
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
-import yaml
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -26,13 +30,25 @@ from draftmock.fixtures import read_fixture_paths, split_fixture
 from draftmock.progression import Progression
 from draftmock.runtime import World
 from draftmock.server import pages
+from draftmock.server.conformance import reply_problems
+from draftmock.spec.document import load_document
+from draftmock.spec.operations import CompiledApi, Operation, compile_document
+from draftmock.spec.params import coerce
+from draftmock.spec.schema import Violation
 from draftmock.state_codec import decode, encode
+from draftmock.vendors._kit import Reply
 
 if TYPE_CHECKING:
     from draftmock.server.app import DraftmockApp
 
+log = logging.getLogger("draftmock.control")
+
 PREFIX = "/__draftmock"
 CONTROL_SPEC = Path(__file__).with_name("control.yaml")
+VIOLATION_HEADER = "x-draftmock-violation"
+# The clock and every timestamp are rendered as ISO 8601: nothing after 9999-12-31T23:59:59Z.
+LATEST_INSTANT = 253_402_300_799.0
+MAX_BODY_DEPTH = 64
 
 
 class Refusal(Exception):
@@ -42,8 +58,12 @@ class Refusal(Exception):
         self.message = message
 
 
+def _refusal(message: str) -> dict[str, str]:
+    return {"error": "draftmock", "message": message}
+
+
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": "draftmock", "message": message}, status_code=status)
+    return JSONResponse(_refusal(message), status_code=status)
 
 
 def _is_loopback(request: Request) -> bool:
@@ -59,32 +79,137 @@ def _number(body: dict[str, Any], key: str, *, required: bool = False) -> float 
     value = body.get(key)
     if value is None and not required:
         return None
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         raise Refusal(400, f"{key} must be a number")
     return float(value)
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_BODY_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+class ControlContract:
+    """``control.yaml`` compiled: each control request is checked against its operation before
+    a handler sees it, and each answer before it leaves (as the vendor APIs' replies are)."""
+
+    def __init__(self, path: Path = CONTROL_SPEC) -> None:
+        self.document = load_document(path, "control")
+        self.api: CompiledApi = compile_document(self.document)
+
+    def operation(self, request: Request) -> Operation | None:
+        raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+        op, _, _ = self.api.router.match(request.method, raw.decode("latin-1").partition("?")[0])
+        return op
+
+    def request_problems(self, op: Operation, request: Request, raw: bytes) -> dict[str, Any]:
+        """The request's JSON body (``{}`` when none); ``Refusal`` when it breaks the contract."""
+        problems = self._query_problems(op, request)
+        body: dict[str, Any] = {}
+        if raw.strip():
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise Refusal(400, f"the request body is not JSON: {exc}") from exc
+            if _depth(data) > MAX_BODY_DEPTH:
+                raise Refusal(400, f"the request body is nested deeper than {MAX_BODY_DEPTH}")
+            if not isinstance(data, dict):
+                raise Refusal(400, "the request body must be a JSON object")
+            body = data
+            if op.body is not None:
+                _, validator = op.body.validator_for("application/json")
+                if validator is not None:
+                    problems.extend(validator.violations(body, ("body",)))
+        elif op.body is not None and op.body.required:
+            raise Refusal(400, f"{op.operation_id} needs a JSON request body")
+        if problems:
+            raise Refusal(400, "; ".join(v.describe() for v in problems[:5]))
+        return body
+
+    @staticmethod
+    def _query_problems(op: Operation, request: Request) -> list[Violation]:
+        query: dict[str, list[str]] = {}
+        for key, value in parse_qsl(request.url.query, keep_blank_values=True):
+            query.setdefault(key, []).append(value)
+        problems: list[Violation] = []
+        for param in op.parameters:
+            if param.location != "query":
+                continue
+            raw = query.get(param.name)
+            if raw is None:
+                if param.required:
+                    problems.append(Violation(("query", param.name), "required", "is required"))
+                continue
+            problems.extend(param.validator.violations(coerce(param, raw), ("query", param.name)))
+        return problems
+
+    def answer(self, op: Operation | None, status: int, body: Any) -> JSONResponse:
+        """``body`` as ``status``, unless that breaks ``op``'s documented responses."""
+        problems = reply_problems(op, Reply(status, body)) if op is not None else []
+        if not problems:
+            return JSONResponse(body, status_code=status)
+        summary = "; ".join(problems)
+        log.error("off-spec control response from %s: %s", op.operation_id if op else "-", summary)
+        return JSONResponse(
+            {"draftmock_error": "contract violation", "message": summary},
+            status_code=500,
+            headers={VIOLATION_HEADER: summary[:500]},
+        )
+
+
+def _within_range(instant: float) -> None:
+    if instant > LATEST_INSTANT:
+        raise Refusal(400, f"the clock cannot move past {iso(LATEST_INSTANT)}")
+
+
+def _api_filter(request: Request, body: dict[str, Any], apis: Any) -> str | None:
+    """``?api=`` (or ``{"api": ...}``) of a DELETE: one API's rules, or every API's."""
+    api = request.query_params.get("api") or body.get("api")
+    if api is not None and api not in apis:
+        raise Refusal(400, f"api must be one of {', '.join(sorted(apis))}")
+    return str(api) if api is not None else None
+
+
+def _allowed(request: Request, admin_token: str | None) -> bool:
+    if _is_loopback(request):
+        return True
+    presented = request.headers.get("x-draftmock-admin-token")
+    return (
+        admin_token is not None
+        and presented is not None
+        and hmac.compare_digest(presented.encode("utf-8"), admin_token.encode("utf-8"))
+    )
 
 
 def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
     runtime = app.runtime
     snapshots: dict[tuple[str, str], dict[str, Any]] = {}
-    control_spec = yaml.safe_load(CONTROL_SPEC.read_text(encoding="utf-8"))
+    contract = ControlContract()
+    control_spec = contract.document.raw
 
     def endpoint(handler: Any) -> Any:
         async def guarded(request: Request) -> Response:
-            if not _is_loopback(request) and not (
-                admin_token is not None
-                and request.headers.get("x-draftmock-admin-token") == admin_token
-            ):
-                return _error(
-                    403, "the control API only answers loopback callers or a valid admin token"
-                )
+            op = contract.operation(request)
+            if not _allowed(request, admin_token):
+                message = "the control API only answers loopback callers or a valid admin token"
+                return contract.answer(op, 403, {"error": "draftmock", "message": message})
             try:
+                if op is None:
+                    raise Refusal(404, f"nothing is served at {request.url.path}")
+                request.state.body = contract.request_problems(op, request, await request.body())
                 result = await handler(request)
             except Refusal as refusal:
-                return _error(refusal.status, refusal.message)
+                return contract.answer(op, refusal.status, _refusal(refusal.message))
             except (ClockError, ConfigError, FixtureError) as exc:
-                return _error(400, str(exc))
-            return result if isinstance(result, Response) else JSONResponse(result)
+                return contract.answer(op, 400, _refusal(str(exc)))
+            if isinstance(result, JSONResponse):
+                return contract.answer(op, result.status_code, json.loads(bytes(result.body)))
+            return contract.answer(op, 200, result)
 
         return guarded
 
@@ -92,16 +217,9 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         return runtime.world(request.headers.get("x-draftmock-session"))
 
     async def json_body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw.strip():
-            return {}
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise Refusal(400, f"the request body is not JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise Refusal(400, "the request body must be a JSON object")
-        return data
+        """The body the contract check parsed and validated."""
+        body: dict[str, Any] = getattr(request.state, "body", {})
+        return body
 
     def api_and_operation(
         body: dict[str, Any], *, operation_required: bool
@@ -133,9 +251,13 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         elif action == "resume":
             runtime.clock.resume()
         elif action == "advance":
-            runtime.clock.advance(_number(body, "seconds", required=True) or 0.0)
+            seconds = _number(body, "seconds", required=True) or 0.0
+            _within_range(runtime.clock.now() + seconds)
+            runtime.clock.advance(seconds)
         elif action == "set":
-            runtime.clock.set(_number(body, "now", required=True) or 0.0)
+            instant = _number(body, "now", required=True) or 0.0
+            _within_range(instant)
+            runtime.clock.set(instant)
         else:
             raise Refusal(404, f"unknown clock action {action!r}")
         ran = [
@@ -157,6 +279,8 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         """Complete pending jobs now (all, one API's, or one job), without moving the clock."""
         world = world_of(request)
         body = await json_body(request)
+        if body.get("api") is not None and body["api"] not in app.apis:
+            raise Refusal(400, f"api must be one of {', '.join(sorted(app.apis))}")
         now = runtime.clock.now()
         with world.lock:
             chosen = [
@@ -184,7 +308,7 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
                 return {"world": world.name, "job": job.describe()}
             api, operation = api_and_operation(body, operation_required=True)
             key = (api, operation or "")
-            world.fail_next[key] = world.fail_next.get(key, 0) + int(_number(body, "count") or 1)
+            world.fail_next[key] = world.fail_next.get(key, 0) + int(body.get("count", 1))
             return {
                 "world": world.name,
                 "api": api,
@@ -198,15 +322,13 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
             return {"world": world.name, "rules": world.progressions.to_json()}
         body = await json_body(request)
         if request.method == "DELETE":
-            world.progressions.clear(body.get("api"))
+            world.progressions.clear(_api_filter(request, body, app.apis))
             return {"world": world.name, "rules": world.progressions.to_json()}
         api, operation = api_and_operation(body, operation_required=True)
         mode = body.get("mode", "time")
         if mode not in ("time", "polls", "manual"):
             raise Refusal(400, "mode must be time, polls or manual")
-        polls = int(_number(body, "polls") or 1)
-        if polls < 1:
-            raise Refusal(400, "polls must be at least 1")
+        polls = int(body.get("polls", 1))
         rule = Progression(mode=mode, seconds=_number(body, "seconds"), polls=polls)
         world.progressions.set(api, str(operation), rule)
         return {"world": world.name, "rules": world.progressions.to_json()}
@@ -219,8 +341,8 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
             return {"world": world.name, "rules": [r.to_json() for r in world.faults.rules]}
         body = await json_body(request)
         if request.method == "DELETE":
-            world.faults.clear(body.get("api"))
-            return {"world": world.name, "rules": []}
+            world.faults.clear(_api_filter(request, body, app.apis))
+            return {"world": world.name, "rules": [r.to_json() for r in world.faults.rules]}
         api, operation = api_and_operation(body, operation_required=False)
         status = body.get("status")
         latency = body.get("latency_ms")
@@ -242,6 +364,8 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
             window = (float(latency), float(latency))
         elif isinstance(latency, list) and len(latency) == 2:
             window = (float(latency[0]), float(latency[1]))
+            if window[0] > window[1]:
+                raise Refusal(400, "latency_ms [min, max] needs min <= max")
         elif latency is None:
             window = None
         else:
@@ -312,9 +436,15 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         if request.method == "GET":
             return {"world": world.name, "state": encode(runtime.snapshot(world))}
         body = await json_body(request)
-        if "state" not in body:
+        if not isinstance(body.get("state"), dict):
             raise Refusal(400, "send the object GET /__draftmock/state returned")
-        runtime.restore(world, decode(body["state"]))
+        try:
+            parts = decode(body["state"])
+        except ConfigError:
+            raise
+        except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
+            raise Refusal(400, f"not a state dump of this server: {exc!r}") from exc
+        runtime.restore(world, parts)
         return {"world": world.name, "restored": True}
 
     async def snapshot_list(request: Request) -> Any:

@@ -7,6 +7,7 @@ so the pages work without network access.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,9 @@ def swagger_ui(name: str, spec_url: str, prefix: str) -> str:
         f"<link rel='stylesheet' href='{prefix}/assets/swagger-ui.css'></head><body>"
         "<div id='swagger-ui'></div>"
         f"<script src='{prefix}/assets/swagger-ui-bundle.js'></script>"
-        f"<script>SwaggerUIBundle({{url: {spec_url!r}, dom_id: '#swagger-ui'}});</script>"
+        # validatorUrl: null, or Swagger UI would fetch a badge from validator.swagger.io.
+        f"<script>SwaggerUIBundle({{url: {json.dumps(spec_url)}, dom_id: '#swagger-ui', "
+        "validatorUrl: null});</script>"
         "</body></html>"
     )
 
