@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import Mock
 
 EDITOR = {"Authorization": "Bearer omni-demo-editor"}
+JSON = {"Content-Type": "application/json"}
 BRANCH = "6f1c2a9e-3b7d-4e85-a0c4-9d2e7b5f1a36"  # revenue-rework on the Sales model
 OTHER_BRANCH = "0b4e6d8f-1a3c-4e5b-9d7f-2a4c6e8b0d13"  # churn-metrics
 MODEL = "3fb59130-54fc-4848-832f-d22f61933485"
@@ -155,6 +157,20 @@ def test_v2_create_and_patch_then_conflict(omni: httpx.Client) -> None:
     assert on_branch.json()["draftIdentifier"] != body["draftIdentifier"]
 
 
+def test_v2_branch_draft_is_create_only_too(omni: httpx.Client) -> None:
+    made = omni.patch("/v2/documents/93874a87/draft", json={"branchId": BRANCH, "name": "B"})
+    assert made.status_code == 200
+    draft = made.json()["draftIdentifier"]
+    again = omni.patch("/v2/documents/93874a87/draft", json={"branchId": BRANCH})
+    assert error(again, 409) == "A draft already exists for this document"
+    same = omni.post("/v1/documents/93874a87/draft", json={"branchId": BRANCH})
+    assert same.json() == {"identifier": draft}
+    # The branch draft is not the main draft: the main line is still free.
+    assert omni.patch("/v2/documents/93874a87/draft", json={}).status_code == 200
+    assert error(omni.patch("/v2/documents/93874a87/draft", json={}), 409)
+    assert len(drafts(omni, "93874a87")) == 2
+
+
 def test_v2_create_refusals(omni: httpx.Client) -> None:
     never = omni.patch("/v2/documents/c3f9a2b6/draft", json={})
     assert error(never, 409) == "Target is not a published document"
@@ -210,12 +226,113 @@ def test_patch_by_key_null_deletes_settings_merge_containers_replace(omni: httpx
     assert [p["name"] for p in published["queryPresentations"]] == ["Revenue by region"]
 
 
-def test_draft_state_round_trips_as_a_patch(omni: httpx.Client) -> None:
-    draft = omni.post("/v1/documents/93874a87/draft").json()["identifier"]
-    url = f"/v2/documents/93874a87/draft/{draft}"
-    before = omni.get(url).json()
-    assert omni.patch(url, json=before).status_code == 200
-    assert omni.get(url).json() == before
+def _new_main_draft(omni: httpx.Client) -> tuple[str, str]:
+    return "93874a87", omni.post("/v1/documents/93874a87/draft").json()["identifier"]
+
+
+def _fixture_main_draft(omni: httpx.Client) -> tuple[str, str]:
+    return "5a7c1e90", "a41c07f3"
+
+
+def _fixture_branch_draft(omni: httpx.Client) -> tuple[str, str]:
+    return "7be2d4f1", "5d1e8c42"
+
+
+def _draft_of_a_v1_document(omni: httpx.Client) -> tuple[str, str]:
+    """Tiles that came in as v1 query presentations, with members the v2 tile does not name."""
+    made = omni.post(
+        "/v1/documents",
+        json={
+            "modelId": MODEL,
+            "name": "Bookings",
+            "queryPresentations": [
+                {
+                    "name": "Bookings",
+                    "subTitle": "by week",
+                    "query": {"table": "bookings", "fields": ["bookings.count"], "limit": 10},
+                    "visConfig": {"visType": "basic"},
+                }
+            ],
+        },
+    )
+    doc = made.json()["workbook"]["documentId"]
+    return doc, omni.post(f"/v1/documents/{doc}/draft").json()["identifier"]
+
+
+def _classic_document_given_a_layout(omni: httpx.Client) -> tuple[str, str]:
+    made = omni.patch("/v2/documents/e81d6c30/draft", json={"containers": [{"type": "grid"}]})
+    return "e81d6c30", made.json()["draftIdentifier"]
+
+
+def _heavily_patched_draft(omni: httpx.Client) -> tuple[str, str]:
+    doc, draft = _new_main_draft(omni)
+    patched = omni.patch(
+        f"/v2/documents/{doc}/draft/{draft}",
+        json={
+            "description": None,
+            "queryPresentations": {
+                "data": {"b": {"name": "B", "description": "second"}, "a": {"name": "A"}},
+                "order": ["a", "revenue", "b"],
+            },
+            "controls": {"data": {"plan": {"type": "FIELD_SELECTION", "label": "Plan"}}},
+            "settings": {"customText": {"queryError": "Try again"}, "refreshInterval": 300},
+            "containers": [{"type": "tabs"}, {"type": "grid"}],
+        },
+    )
+    assert patched.status_code == 200, patched.text
+    return doc, draft
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _new_main_draft,
+        _fixture_main_draft,
+        _fixture_branch_draft,
+        _draft_of_a_v1_document,
+        _classic_document_given_a_layout,
+        _heavily_patched_draft,
+    ],
+)
+def test_draft_state_round_trips_as_a_patch(omni: httpx.Client, make: Any) -> None:
+    """getDraftState's body, sent back unchanged as a patchDraft body, is accepted and changes
+    nothing: not the state, and not the draft's place in the listing beyond its edit time."""
+    doc, draft = make(omni)
+    url = f"/v2/documents/{doc}/draft/{draft}"
+    before = omni.get(url)
+    assert before.status_code == 200, before.text
+    state = before.json()
+    assert set(state) == {
+        "name",
+        "description",
+        "queryPresentations",
+        "controls",
+        "settings",
+        "containers",
+    }
+    patched = omni.patch(url, json=state)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["draftIdentifier"] == draft
+    assert patched.json()["name"] == state["name"]
+    assert omni.get(url).json() == state
+    assert [d["identifier"] for d in drafts(omni, doc) if d["identifier"] == draft] == [draft]
+
+
+def test_a_patched_state_shows_the_patch(omni: httpx.Client) -> None:
+    """The heavily patched draft above really differs from the published state it started from,
+    so its round trip is not trivially an empty patch."""
+    doc, draft = _heavily_patched_draft(omni)
+    state = omni.get(f"/v2/documents/{doc}/draft/{draft}").json()
+    assert state["description"] is None
+    assert state["queryPresentations"]["order"] == ["a", "revenue", "b"]
+    assert state["controls"]["order"] == ["region", "plan"]
+    assert state["settings"] == {
+        "crossfilterEnabled": True,
+        "facetFilters": False,
+        "refreshInterval": 300,
+        "customText": {"queryError": "Try again"},
+    }
+    assert state["containers"] == [{"type": "tabs"}, {"type": "grid"}]
 
 
 def test_more_than_48_tiles_in_one_patch_is_400(omni: httpx.Client) -> None:
@@ -280,6 +397,18 @@ def test_branch_drafts_go_live_through_merge(omni: httpx.Client) -> None:
     config = omni.get("/v1/documents/7be2d4f1").json()
     assert config["description"] == "Pipeline by stage, on reworked revenue measures"
     assert drafts(omni, "7be2d4f1") == []
+
+
+def test_merge_outdates_the_main_draft_and_leaves_it_unpublished(omni: httpx.Client) -> None:
+    main = omni.patch("/v2/documents/7be2d4f1/draft", json={"name": "Pipeline (main)"})
+    main_id = main.json()["draftIdentifier"]
+    merged = omni.post(f"/v1/models/{MODEL}/branch/revenue-rework/merge", json={})
+    assert merged.json()["published_drafts_count"] == 1
+    listed = drafts(omni, "7be2d4f1")
+    assert [(d["identifier"], d["draftOutOfDate"]) for d in listed] == [(main_id, True)]
+    assert omni.get("/v1/documents/7be2d4f1").json()["name"] == "Pipeline health"
+    consumed = omni.get("/v2/documents/7be2d4f1/draft/5d1e8c42")
+    assert error(consumed, 404) == "Draft with id 5d1e8c42 does not exist"
 
 
 def test_merge_without_publishing_keeps_branch_drafts(omni: httpx.Client) -> None:
@@ -391,3 +520,42 @@ def test_create_document_needs_a_shared_model_and_its_branch(omni: httpx.Client)
         "/v1/documents", json={"modelId": MODEL, "name": "x", "identifier": "93874a87"}
     )
     assert error(taken, 400) == "Identifier 93874a87 is already in use"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "message"),
+    [
+        ("POST", "/v1/documents/93874a87/draft", None, "body: must be an object, not null"),
+        (
+            "POST",
+            "/v1/documents/93874a87/draft",
+            {"branchId": None},
+            "branchId: must be a string, not null",
+        ),
+        (
+            "PATCH",
+            "/v1/documents/93874a87",
+            {"clearExistingDraft": True},
+            "body: give at least one of name, description, identifier",
+        ),
+        (
+            "PATCH",
+            "/v2/documents/93874a87/draft",
+            {"description": 5},
+            "description: must be a string or null, not an integer",
+        ),
+        ("PUT", "/v1/documents/93874a87", {}, "name is required"),
+        (
+            "POST",
+            f"/v1/models/{MODEL}/branch/revenue-rework/merge",
+            {"publish_drafts": None},
+            "publish_drafts: must be a boolean, not null",
+        ),
+    ],
+)
+def test_invalid_bodies_get_400_naming_the_field_in_json_terms(
+    omni: httpx.Client, method: str, path: str, body: Any, message: str
+) -> None:
+    response = omni.request(method, path, content=json.dumps(body).encode(), headers=JSON)
+    assert error(response, 400) == f"Invalid request: {message}"
+    assert drafts(omni, "93874a87") == []

@@ -292,6 +292,52 @@ def test_violations_name_the_field() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("violation", "message"),
+    [
+        (
+            Violation(("body",), "type", "None is not of type 'object'", "object", None),
+            "body: must be an object, not null",
+        ),
+        (
+            Violation(("body", "description"), "type", "5 is not", ["string", "null"], 5),
+            "description: must be a string or null, not an integer",
+        ),
+        (Violation(("body", "name"), "required", "'name' is required"), "name is required"),
+        (
+            Violation(
+                ("body",),
+                "anyOf",
+                "{'clearExistingDraft': True} is not valid under any of the given schemas",
+                [{"required": ["name"]}, {"required": ["description"]}],
+                {"clearExistingDraft": True},
+            ),
+            "body: give at least one of name, description",
+        ),
+        (
+            Violation(
+                ("body", "settings"),
+                "anyOf",
+                "True is not valid under any of the given schemas",
+                [{"type": "object"}, {"type": "null"}],
+                True,
+            ),
+            "settings: must be an object or null, not a boolean",
+        ),
+        (
+            Violation(("body", "x"), "anyOf", "True is not valid", [{"$ref": "#/t"}], True),
+            "x: true is not valid",
+        ),
+        (
+            Violation(("query", "pageSize"), "minimum", "0 is less than the minimum of 1", 1, 0),
+            "pageSize: 0 is less than the minimum of 1",
+        ),
+    ],
+)
+def test_violation_messages_speak_json(violation: Violation, message: str) -> None:
+    assert errors.describe(violation) == f"Invalid request: {message}"
+
+
 def test_state_survives_a_json_round_trip(h: Harness) -> None:
     """The control API dumps and restores worlds as JSON; enums come back as plain values."""
     import json

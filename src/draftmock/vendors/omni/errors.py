@@ -14,8 +14,10 @@ way, with the reason phrase of ``N``. Validation failures answer 400 naming the 
 
 from __future__ import annotations
 
+import json
 import re
 from http import HTTPStatus
+from typing import Any
 
 from draftmock.spec.schema import Violation
 from draftmock.vendors._kit import Reply, VendorError
@@ -115,11 +117,79 @@ def render_violations(violations: list[Violation], request_id: str) -> Reply:
 
 
 def describe(violation: Violation) -> str:
-    """``Invalid request: <field> <what is wrong>``, the field as a dotted path."""
+    """``Invalid request: <field> <what is wrong>``, the field as a dotted path and values
+    written as JSON (``null``, ``true``), never as Python reprs."""
     where = [str(part) for part in violation.loc[1:]] if len(violation.loc) > 1 else []
     if where == ["include"]:
         return "Invalid include parameter value"
     if violation.keyword == "json":
         return "Invalid request: the body is not valid JSON"
     field = ".".join(where) or "body"
-    return f"Invalid request: {field}: {violation.message}"
+    return f"Invalid request: {field}{_problem(violation)}"
+
+
+_TYPE_NAMES = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _one_of_types(types: Any) -> str | None:
+    names = [types] if isinstance(types, str) else types
+    if not isinstance(names, list) or not all(n in _TYPE_NAMES for n in names):
+        return None
+    return " or ".join(_TYPE_NAMES[n] for n in names)
+
+
+def _branch_type(branch: Any) -> str | None:
+    """The single type a branch allows, if that is all it says."""
+    if isinstance(branch, dict) and set(branch) == {"type"} and isinstance(branch["type"], str):
+        return branch["type"]
+    return None
+
+
+def _only_required(branch: Any) -> bool:
+    return isinstance(branch, dict) and set(branch) == {"required"} and len(branch["required"]) == 1
+
+
+def _problem(violation: Violation) -> str:
+    """What is wrong, after the field: ``" is required"``, ``": must be ..."``."""
+    keyword, expected, instance = violation.keyword, violation.expected, violation.instance
+    if keyword == "required":
+        return " is required"
+    if keyword == "type":
+        wanted = _one_of_types(expected)
+        if wanted is not None:
+            return f": must be {wanted}, not {_json_type(instance)}"
+    if keyword in ("anyOf", "oneOf") and isinstance(expected, list) and expected:
+        if all(_only_required(b) for b in expected):
+            names = ", ".join(b["required"][0] for b in expected)
+            return f": give at least one of {names}"
+        wanted = _one_of_types([_branch_type(b) for b in expected])
+        if wanted is not None:
+            return f": must be {wanted}, not {_json_type(instance)}"
+    message = violation.message
+    if not isinstance(instance, str) and message.startswith(repr(instance)):
+        message = json.dumps(instance) + message[len(repr(instance)) :]
+    return f": {message}"
