@@ -55,6 +55,12 @@ def test_viewer_reads_but_cannot_edit(viewer: httpx.Client) -> None:
     refused(viewer.get("/v2/documents/5a7c1e90/draft/a41c07f3"), 403, EDITOR_REQUIRED)
     refused(viewer.post("/v2/documents/5a7c1e90/draft/publish"), 403, EDITOR_REQUIRED)
     refused(viewer.patch("/v1/documents/93874a87", json={"name": "x"}), 403, EDITOR_REQUIRED)
+    config = viewer.get("/v1/documents/93874a87").json()
+    refused(viewer.put("/v1/documents/93874a87", json=config), 403, EDITOR_REQUIRED)
+    refused(viewer.patch("/v2/documents/5a7c1e90/draft/a41c07f3", json={}), 403, EDITOR_REQUIRED)
+    refused(
+        viewer.delete("/v1/documents/93874a87"), 403, "Permission denied - MANAGER role required"
+    )
     refused(
         viewer.post("/v1/documents", json={"modelId": MODEL, "name": "x"}),
         403,
@@ -65,6 +71,9 @@ def test_viewer_reads_but_cannot_edit(viewer: httpx.Client) -> None:
     )
     # Nothing changed.
     assert [d["identifier"] for d in viewer.get("/v1/documents/93874a87/drafts").json()] == []
+    assert viewer.get("/v1/documents/93874a87").json() == config
+    listed = viewer.get("/v1/documents/5a7c1e90/drafts").json()
+    assert [(d["identifier"], d["status"]) for d in listed] == [("a41c07f3", "active")]
 
 
 def test_delete_needs_manager(editor: httpx.Client, manager: httpx.Client) -> None:
@@ -118,6 +127,20 @@ def test_the_61st_request_in_a_minute_is_429(mock: Mock, editor: httpx.Client) -
     assert editor.get("/v1/models").status_code == 429
     mock.advance(1)
     assert editor.get("/v1/models").status_code == 200
+
+
+def test_refused_and_invalid_requests_count_too(mock: Mock, viewer: httpx.Client) -> None:
+    """Every authenticated request counts, whatever it answers: 403s and 400s use up the key's
+    minute like successes."""
+    for _ in range(30):
+        assert viewer.post("/v1/documents/93874a87/draft").status_code == 403
+    for _ in range(30):
+        assert viewer.get("/v1/models", params={"modelKind": "NOPE"}).status_code == 400
+    refused(
+        viewer.get("/v1/models"),
+        429,
+        "Too Many Requests - Rate limit exceeded (60 requests/minute)",
+    )
 
 
 def test_a_sliding_window_frees_slots_as_requests_age(mock: Mock, editor: httpx.Client) -> None:
