@@ -94,6 +94,52 @@ def test_create_draft_refusals(omni: httpx.Client) -> None:
     assert drafts(omni, "93874a87") == []
 
 
+OPS_BRANCH = "aaaaaaaa-2222-4333-8444-555555555555"  # a branch of another acme model
+GLOBEX_BRANCH = "bbbbbbbb-2222-4333-8444-555555555555"  # a branch of globex's model
+
+
+def test_a_branch_of_another_model_or_organization_is_404(mock: Mock, omni: httpx.Client) -> None:
+    mock.admin(
+        "seed",
+        {
+            "api": "omni",
+            "fixture": {
+                "organizations": [
+                    {
+                        "id": "acme",
+                        "models": [
+                            {
+                                "id": "11111111-2222-4333-8444-555555555555",
+                                "kind": "SHARED",
+                                "branches": [{"id": OPS_BRANCH, "name": "ops-work"}],
+                            }
+                        ],
+                    },
+                    {
+                        "id": "globex",
+                        "models": [
+                            {
+                                "id": "5e2a4c6b-8d0f-4a1c-9e3b-5d7f9a1b3c35",
+                                "kind": "SHARED",
+                                "branches": [{"id": GLOBEX_BRANCH, "name": "forecast-v2"}],
+                            }
+                        ],
+                    },
+                ]
+            },
+        },
+    )
+    for branch in (OPS_BRANCH, GLOBEX_BRANCH):
+        v1 = omni.post("/v1/documents/93874a87/draft", json={"branchId": branch})
+        assert error(v1, 404) == "Document or branch not found"
+        v2 = omni.patch("/v2/documents/93874a87/draft", json={"branchId": branch})
+        assert error(v2, 404) == "Document or branch not found"
+    assert drafts(omni, "93874a87") == []
+    globex = mock.client("omni", {"Authorization": "Bearer omni-other-editor"})
+    theirs = globex.post("/v1/documents/0a9e3c5d/draft", json={"branchId": GLOBEX_BRANCH})
+    assert theirs.status_code == 200
+
+
 def test_list_drafts_of_a_never_published_document(omni: httpx.Client) -> None:
     response = omni.get("/v1/documents/c3f9a2b6/drafts")
     assert error(response, 404) == "Published document with id c3f9a2b6 does not exist"
