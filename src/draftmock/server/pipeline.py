@@ -30,6 +30,9 @@ from draftmock.vendors._kit import AuthInput, Call, Context, Reply, Vendor, Vend
 log = logging.getLogger("draftmock")
 
 VIOLATION_HEADER = "x-draftmock-violation"
+# Deeper JSON is refused as a request error: every layer after parsing (schema validation,
+# behaviour, the JSON encoder) walks the body recursively.
+MAX_BODY_DEPTH = 128
 
 
 @dataclass(slots=True)
@@ -286,18 +289,29 @@ def _body(op: Operation, request: Request) -> tuple[Any, list[Violation]]:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return None, [Violation(("body", exc.pos), "json", f"invalid JSON: {exc.msg}")]
-    body = _integral_floats_as_ints(body)
+    try:
+        body = _integral_floats_as_ints(body, 0)
+    except _TooDeep:
+        return None, [
+            Violation(("body",), "json", f"JSON nested deeper than {MAX_BODY_DEPTH} levels")
+        ]
     if validator is None:
         return body, []
     return body, validator.violations(body, ("body",))
 
 
-def _integral_floats_as_ints(value: Any) -> Any:
+class _TooDeep(Exception):
+    pass
+
+
+def _integral_floats_as_ints(value: Any, depth: int) -> Any:
     """JSON has one number type: ``2.0`` is a valid ``integer``; hand behaviour code an int."""
     if isinstance(value, float):
         return int(value) if value.is_integer() and abs(value) < 2**63 else value
-    if isinstance(value, dict):
-        return {k: _integral_floats_as_ints(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral_floats_as_ints(v) for v in value]
+    if isinstance(value, dict | list):
+        if depth >= MAX_BODY_DEPTH:
+            raise _TooDeep
+        if isinstance(value, dict):
+            return {k: _integral_floats_as_ints(v, depth + 1) for k, v in value.items()}
+        return [_integral_floats_as_ints(v, depth + 1) for v in value]
     return value

@@ -108,10 +108,16 @@ def _to_violations(error: ValidationError, prefix: Loc) -> Iterable[Violation]:
                 )
         return
     if keyword in ("oneOf", "anyOf") and error.context:
-        # Report the branch that got furthest: the most specific explanation.
-        best = max(error.context, key=lambda e: len(e.absolute_path))
-        if len(best.absolute_path) > len(error.absolute_path):
-            yield from _to_violations(best, prefix)
+        # Report the branch that got furthest, with every one of its errors: the most
+        # specific explanation, and no sibling member's problem left out.
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+            branches.setdefault(branch, []).append(sub)
+        best = max(branches.values(), key=lambda errs: max(len(e.absolute_path) for e in errs))
+        if max(len(e.absolute_path) for e in best) > len(error.absolute_path):
+            for sub in sorted(best, key=lambda e: (len(e.absolute_path), str(e.absolute_path))):
+                yield from _to_violations(sub, prefix)
             return
     yield Violation(
         loc, keyword, error.message, expected=error.validator_value, instance=error.instance

@@ -69,10 +69,17 @@ class InternalError(PromptLayerError):
     code = "internal_error"
 
 
+_ERRORS = (PromptLayerError, UnauthorizedError, ForbiddenError, NotFoundError, ConflictError)
+_CODES = {cls.status: cls.code for cls in (*_ERRORS, InternalError)}
+
+
 def render_error(error: VendorError, request_id: str) -> Reply:
     body: dict[str, Any] = {"success": False, "message": error.message}
-    if error.code is not None:
-        body["error"] = error.code
+    code = error.code
+    if code is None and not isinstance(error, PromptLayerError):
+        code = _CODES.get(error.status)  # a generic error (an injected fault): full envelope
+    if code is not None:
+        body["error"] = code
     body.update(error.extra)
     return Reply(error.status, body, dict(error.headers))
 

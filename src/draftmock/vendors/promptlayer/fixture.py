@@ -155,14 +155,17 @@ def _time(text: str | None, default: float) -> float:
 
 
 def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
-    for ws_data in data.get("workspaces", []):
+    for w, ws_data in enumerate(data.get("workspaces", [])):
         ws = backend.workspace(ws_data["id"])
         for key in ws_data.get("api_keys", []):
             email = key.get("email", f"user{key['user_id']}@example.com")
             backend.api_keys[key["key"]] = ApiKey(key["key"], ws.id, key["user_id"], email)
             backend.emails[key["user_id"]] = email
         owner = next(iter(ws_data.get("api_keys", [])), {"user_id": 1})["user_id"]
-        for g in ws_data.get("dataset_groups", []):
+        for n, g in enumerate(ws_data.get("dataset_groups", [])):
+            where = f"promptlayer fixture, field workspaces/{w}/dataset_groups/{n}"
+            if g["id"] in ws.groups:
+                raise FixtureError(f"{where}/id: dataset group {g['id']} is defined twice")
             created = _time(g.get("created_at"), now)
             group = DatasetGroup(
                 id=g["id"],
@@ -181,13 +184,25 @@ def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
             ws.groups[group.id] = group
             ids.reserve("promptlayer.group", group.id)
             drafts = 0
-            for v in g.get("versions", []):
+            numbers: set[int] = set()
+            for k, v in enumerate(g.get("versions", [])):
+                at = f"{where}/versions/{k}"
+                if v["id"] in ws.datasets:
+                    raise FixtureError(f"{at}/id: dataset {v['id']} is defined twice")
                 columns = list(v.get("column_names", []))
                 rows = [list(r) for r in v.get("rows", [])]
-                if any(len(r) != len(columns) for r in rows):
+                for i, row in enumerate(rows):
+                    if len(row) != len(columns):
+                        raise FixtureError(
+                            f"{at}/rows/{i}: {len(row)} cells, but dataset {v['id']} has "
+                            f"{len(columns)} columns (one cell per column)"
+                        )
+                if v["version_number"] != -1 and v["version_number"] in numbers:
                     raise FixtureError(
-                        f"promptlayer fixture, dataset {v['id']}: every row needs one cell per column"
+                        f"{at}/version_number: version {v['version_number']} is defined twice "
+                        f"in dataset group {group.id}"
                     )
+                numbers.add(v["version_number"])
                 drafts += v["version_number"] == -1
                 ws.datasets[v["id"]] = Dataset(
                     id=v["id"],
@@ -202,7 +217,9 @@ def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
                 )
                 ids.reserve("promptlayer.dataset", v["id"])
             if drafts > 1:
-                raise FixtureError(f"promptlayer fixture, group {group.id}: more than one draft")
+                raise FixtureError(
+                    f"{where}/versions: dataset group {group.id} has more than one draft"
+                )
         for r in ws_data.get("request_logs", []):
             ws.request_logs[r["id"]] = RequestLog(
                 id=r["id"],

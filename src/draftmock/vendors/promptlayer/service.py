@@ -13,6 +13,7 @@ import binascii
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ Ctx = Context[Backend]
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_FILTER_LOGS = 50_000
+MAX_FILE_DEPTH = 64  # cell values nest below the rows response's own four levels
 COPY_JOB = "copy_rows"
 PUBLISH_JOB = "publish_draft"
 
@@ -336,15 +338,45 @@ def _parse_csv(text: str) -> tuple[list[str], list[list[Any]]]:
 
 def _parse_json(text: str) -> tuple[list[str], list[list[Any]]]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise PromptLayerError(f"Invalid JSON file: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError as exc:
+        raise PromptLayerError("Invalid JSON file: nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer literal beyond the interpreter's digit limit
+        raise PromptLayerError(f"Invalid JSON file: {exc}") from exc
+    if _depth_exceeds(data, MAX_FILE_DEPTH):
+        raise PromptLayerError(f"Invalid JSON file: nested deeper than {MAX_FILE_DEPTH} levels")
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise PromptLayerError("Invalid JSON file: expected an array of objects")
     columns: list[str] = []
     for item in data:
         columns.extend(str(k) for k in item if str(k) not in columns)
     return columns, [[item.get(c) for c in columns] for item in data]
+
+
+def _not_json(literal: str) -> Any:
+    raise ValueError(f"{literal} is not a JSON value")
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"{literal} is beyond the range of a number")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers more than ``limit`` deep (without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 @dataclass(frozen=True)
