@@ -68,6 +68,16 @@ def test_example_mutation_retries_change_nothing(mock: Mock, ac: Any) -> None:
     assert deleted["deletedCount"] == 1
 
 
+def test_a_token_belongs_to_its_region(mock: Mock, ac: Any) -> None:
+    params = {"datasetName": "twin", "schemaType": PREDEFINED, "source": inline(example("T"))}
+    east = ac.create_dataset(clientToken=TOKEN, **params)
+    west_client = client(mock.url, region="eu-west-1")
+    west = west_client.create_dataset(clientToken=TOKEN, **params)
+    assert west["datasetArn"].startswith("arn:aws:bedrock-agentcore:eu-west-1:")
+    assert west["datasetId"] != east["datasetId"]
+    assert [d["datasetName"] for d in west_client.list_datasets()["datasets"]] == ["twin"]
+
+
 def test_a_refused_call_is_not_remembered(mock: Mock, ac: Any) -> None:
     made = ac.create_dataset(
         datasetName="later", schemaType=PREDEFINED, source=inline(example("L"))

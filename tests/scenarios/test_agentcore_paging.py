@@ -195,3 +195,14 @@ def test_a_token_belongs_to_its_listing_and_account(mock: Mock, ac: Any) -> None
     other = client(mock.url, key="draftmock-other")
     code, _, _ = error_of(other.list_datasets, nextToken=token)
     assert code == "ValidationException"
+
+
+def test_a_token_belongs_to_its_region(mock: Mock, ac: Any) -> None:
+    seeded(ac, mock, 1, "east_only")
+    token = ac.list_datasets(maxResults=1)["nextToken"]
+    west = client(mock.url, region="eu-west-1")
+    code, _, response = error_of(west.list_datasets, nextToken=token)
+    assert (code, response["fieldList"][0]["name"]) == ("ValidationException", "nextToken")
+    assert [d["datasetName"] for d in ac.list_datasets(nextToken=token)["datasets"]] == [
+        "east_only"
+    ]

@@ -229,9 +229,13 @@ def _page(
     check: Callable[[PageState], None] | None = None,
 ) -> tuple[PageState, list[Any], str | None]:
     """This page of a listing: resumed from ``nextToken``, or ``fresh()`` on the first page."""
-    account = service.account_of(ctx, _principal(call))
+    principal = _principal(call)
+    account = service.account_of(ctx, principal)
     token = body.get("nextToken")
-    state = paging.resume(account, token, call.operation_id, dataset_id) if token else fresh()
+    if token:
+        state = paging.resume(account, token, call.operation_id, principal.region, dataset_id)
+    else:
+        state = fresh()
     if check is not None:
         check(state)
     size = body.get("maxResults", DEFAULT_PAGE[call.operation_id])
@@ -251,7 +255,7 @@ def list_datasets(ctx: Ctx, call: Call) -> Reply:
             key=lambda d: (d.created_at, d.id),
         )
         matching = [d.id for d in found if count_matches(d.draft_examples(), conditions)]
-        return paging.first(call.operation_id, matching)
+        return paging.first(call.operation_id, principal.region, matching)
 
     _, ids, next_token = _page(ctx, call, body, fresh)
     datasets = service.account_of(ctx, principal).datasets
@@ -270,7 +274,7 @@ def list_dataset_versions(ctx: Ctx, call: Call) -> Reply:
     def fresh() -> PageState:
         numbers = sorted(dataset.versions, reverse=True)
         matching = [n for n in numbers if count_matches(dataset.versions[n].examples, conditions)]
-        return paging.first(call.operation_id, matching, dataset.id)
+        return paging.first(call.operation_id, dataset.region, matching, dataset.id)
 
     _, numbers, next_token = _page(ctx, call, body, fresh, dataset.id)
     versions = []
@@ -307,7 +311,7 @@ def list_dataset_examples(ctx: Ctx, call: Call) -> Reply:
             if (not conditions or any(e.has_any(c["anyOf"]) for c in conditions))
             and (not generations or e.generation_id in generations)
         ]
-        return paging.first(call.operation_id, examples, dataset.id, version)
+        return paging.first(call.operation_id, dataset.region, examples, dataset.id, version)
 
     def same_version(state: PageState) -> None:
         if requested is not None and _version(requested) != state.version:

@@ -1,6 +1,6 @@
 """clientToken: a retry with the same token and the same parameters gets the original reply.
 
-Tokens are remembered per account and operation, with a fingerprint of everything else the call
+Tokens are remembered per account, region and operation, with a fingerprint of everything else the call
 carried (path, query, body minus the token). The same token with different parameters is refused
 with ValidationException (reason IdempotentParameterMismatchException). Requests run under the
 world's lock, so concurrent retries see either nothing (and run) or the remembered reply.
@@ -34,7 +34,7 @@ def idempotent(handler: Handler) -> Handler:
             return handler(ctx, call)
         principal: Principal = call.principal
         account = ctx.backend.account(principal.account_id)
-        key = (call.operation_id, token)
+        key = (principal.region, call.operation_id, token)
         seen = account.tokens.get(key)
         current = fingerprint(call)
         if seen is not None:

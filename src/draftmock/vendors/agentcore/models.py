@@ -147,6 +147,7 @@ class PageState:
     """What a pagination token stands for: a frozen listing and where the next page starts."""
 
     operation: str
+    region: str  # each region of an account is its own namespace
     dataset_id: str | None
     version: str | None
     items: tuple[Any, ...]
@@ -157,7 +158,9 @@ class PageState:
 class Account:
     id: str
     datasets: dict[str, Dataset] = field(default_factory=dict)
-    tokens: dict[tuple[str, str], Remembered] = field(default_factory=dict)
+    tokens: dict[tuple[str, str, str], Remembered] = field(
+        default_factory=dict
+    )  # region, op, token
     pages: dict[str, PageState] = field(default_factory=dict)
 
     def in_region(self, region: str) -> list[Dataset]:

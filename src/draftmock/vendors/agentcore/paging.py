@@ -3,7 +3,8 @@
 The first page freezes the whole listing (dataset ids, version numbers, or the resolved
 version's example objects) in a ``PageState``; the token is a random key to it. Later pages read
 the frozen listing, so a token keeps its version and its content even if the DRAFT changes in
-between. A token is only valid for the operation, dataset (and version) that issued it.
+between. A token is only valid for the account, region, operation and dataset that issued it
+(and, for examples, its version).
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ def _invalid(message: str = "The nextToken is invalid or has expired") -> Valida
 
 
 def resume(
-    account: Account, token: str, operation: str, dataset_id: str | None = None
+    account: Account, token: str, operation: str, region: str, dataset_id: str | None = None
 ) -> PageState:
     state = account.pages.get(token)
-    if state is None or state.operation != operation or state.dataset_id != dataset_id:
+    if state is None or (state.operation, state.region, state.dataset_id) != (
+        operation,
+        region,
+        dataset_id,
+    ):
         raise _invalid()
     return state
 
@@ -45,15 +50,19 @@ def page(
         return items, None
     token = ctx.ids.token(TOKEN_LENGTH, _ALPHABET)
     account.pages[token] = PageState(
-        state.operation, state.dataset_id, state.version, state.items, end
+        state.operation, state.region, state.dataset_id, state.version, state.items, end
     )
     return items, token
 
 
 def first(
-    operation: str, items: Sequence[Any], dataset_id: str | None = None, version: str | None = None
+    operation: str,
+    region: str,
+    items: Sequence[Any],
+    dataset_id: str | None = None,
+    version: str | None = None,
 ) -> PageState:
-    return PageState(operation, dataset_id, version, tuple(items), 0)
+    return PageState(operation, region, dataset_id, version, tuple(items), 0)
 
 
 def version_mismatch(token_version: str, requested: str) -> ValidationException:
