@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -189,6 +190,24 @@ def test_example_quota() -> None:
     with pytest.raises(ServiceQuotaExceededException):
         service.add_examples(world.ctx(), ME, dataset.id, source)
     assert dataset.status == "ACTIVE"
+    too_many = {
+        "datasetName": "big",
+        "schemaType": PREDEFINED,
+        "source": {"inlineExamples": {"examples": [scenario("A"), scenario("B"), scenario("C")]}},
+    }
+    with pytest.raises(ServiceQuotaExceededException):
+        service.create_dataset(world.ctx(), ME, too_many)
+    assert [d.name for d in world.backend.account(ME.account_id).datasets.values()] == ["ds"]
+    world.backend.s3_objects["s3://bucket-1/big.jsonl"] = "".join(
+        json.dumps(scenario(n)) + "\n" for n in "ABC"
+    )
+    from_s3 = {**too_many, "source": {"s3Source": {"s3Uri": "s3://bucket-1/big.jsonl"}}}
+    big = service.create_dataset(world.ctx(), ME, from_s3)
+    world.run()
+    assert big.status == "CREATE_FAILED"
+    assert big.failure_reason is not None
+    assert big.failure_reason.startswith("MAX_EXAMPLES_PER_DATASET")
+    assert big.draft == {}
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,8 @@ def create_dataset(ctx: Ctx, principal: Principal, body: dict[str, Any]) -> Data
     if "inlineExamples" in source:
         inline = _strip_ids(source["inlineExamples"]["examples"])
         rules.check_examples(schema_type, inline, "source.inlineExamples.examples")
+        if len(inline) > _max_examples(ctx):
+            raise _too_many(ctx, name=body["datasetName"])
     account = account_of(ctx, principal)
     name = body["datasetName"]
     if account.named(principal.region, name) is not None:
@@ -215,12 +217,15 @@ def _ingest_problem(dataset: Dataset, examples: list[Any], uri: str) -> str | No
     return "; ".join(m for _, m in problems[:5]) if problems else None
 
 
+def _too_many(ctx: Ctx, name: str) -> ServiceQuotaExceededException:
+    return ServiceQuotaExceededException(
+        f"MAX_EXAMPLES_PER_DATASET: dataset {name} can hold at most {_max_examples(ctx)} examples"
+    )
+
+
 def _check_room(ctx: Ctx, dataset: Dataset, adding: int) -> None:
-    limit = _max_examples(ctx)
-    if len(dataset.draft) + adding > limit:
-        raise ServiceQuotaExceededException(
-            f"MAX_EXAMPLES_PER_DATASET: dataset {dataset.id} can hold at most {limit} examples"
-        )
+    if len(dataset.draft) + adding > _max_examples(ctx):
+        raise _too_many(ctx, dataset.id)
 
 
 def add_examples(
@@ -336,6 +341,8 @@ def finish_create(ctx: Ctx, payload: dict[str, Any]) -> None:
         if isinstance(read, str):
             return _fail(ctx, dataset, CREATE_FAILED, read)
         problem = _ingest_problem(dataset, read, uri)
+        if problem is None and len(read) > _max_examples(ctx):
+            problem = _too_many(ctx, dataset.id).message
         if problem is not None:
             return _fail(ctx, dataset, CREATE_FAILED, problem)
         examples = _strip_ids(read)
