@@ -262,3 +262,18 @@ def test_fixture_holds_a_restored_version(lu: httpx.Client) -> None:
     assert body["ownerName"] == "Maya Okafor"
     assert listed[0]["createdBy"] == body["ownerId"]
     assert [(v["versionNumber"], v["itemCount"]) for v in listed] == [(3, 2), (2, 3), (1, 2)]
+
+
+def test_a_duplicate_belongs_to_the_caller_not_to_the_sources_owner(lu: httpx.Client) -> None:
+    """Upstream the copy's owner is the signed-in user; an API key has none."""
+    source = dataset(lu, REFUND)
+    assert source["ownerId"] is not None
+    response = lu.post(f"{BASE}/{REFUND}/duplicate")
+    assert response.status_code == 201
+    copy = response.json()
+    assert (copy["ownerId"], copy["ownerName"], copy["ownerEmail"]) == (None, None, None)
+    assert copy["currentVersionCreatedBy"] is None
+    assert [v["createdBy"] for v in versions(lu, copy["id"])] == [None]
+    assert sorted(i["input"] for i in dataset(lu, copy["id"])["items"]) == sorted(
+        i["input"] for i in source["items"]
+    )

@@ -143,6 +143,8 @@ def import_items(
 
 
 def duplicate_dataset(ctx: Ctx, key: ApiKey, dataset_id: str) -> Dataset:
+    """A new dataset: the source's description and items, version 1. Its owner is the caller,
+    as upstream; an API key has no user, so the copy has no owner (nor a version creator)."""
     source = dataset_of(ctx, key, dataset_id)
     project = project_of(ctx, key)
     copy = Dataset(
@@ -152,9 +154,6 @@ def duplicate_dataset(ctx: Ctx, key: ApiKey, dataset_id: str) -> Dataset:
         description=source.description,
         created_at=ctx.now,
         updated_at=ctx.now,
-        owner_id=source.owner_id,
-        owner_name=source.owner_name,
-        owner_email=source.owner_email,
     )
     for item in source.ordered_items():
         _add_item(ctx, copy, item.input, item.ground_truth, item.output)
