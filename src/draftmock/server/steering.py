@@ -116,5 +116,31 @@ def _header_value(document: Document, op: Operation, status: int, name: str) -> 
     return "draftmock"
 
 
-def fault_reply(vendor: Vendor[Any], status: int, message: str, request_id: str) -> Reply:
-    return vendor.render_error(VendorError(message, status=status), request_id)
+# Seconds a client is told to wait after an injected 429, where the vendor documents the header.
+FAULT_RETRY_AFTER = "1"
+
+
+def fault_reply(
+    vendor: Vendor[Any],
+    status: int,
+    message: str,
+    request_id: str,
+    *,
+    document: Document | None = None,
+    op: Operation | None = None,
+) -> Reply:
+    """The vendor's own error for ``status``. Given the operation, a ``Retry-After`` its spec
+    documents for that status is added when the vendor's renderer did not, so an injected 429
+    carries the headers of the vendor's real one (the admission headers, such as Lunary's
+    ``Rate-Limit-*`` counters, are added by the pipeline as for any reply)."""
+    reply = vendor.render_error(VendorError(message, status=status), request_id)
+    if document is not None and op is not None:
+        present = {name.lower() for name in reply.headers}
+        for name in _documented_headers(document, op, status):
+            if name.lower() == "retry-after" and name.lower() not in present:
+                reply.headers[name] = FAULT_RETRY_AFTER
+    return reply
+
+
+def _documented_headers(document: Document, op: Operation, status: int) -> list[str]:
+    return list(_response_raw(document, op, status).get("headers") or {})
