@@ -65,7 +65,9 @@ def main() -> None:
     asyncio.run(many(args.requests))
     app_us = (time.perf_counter() - started) / args.requests * 1e6
 
-    print(f"pipeline (route, tick, auth, validate, handle, check reply): {pipeline_us:6.1f} us/request")
+    print(
+        f"pipeline (route, tick, auth, validate, handle, check reply): {pipeline_us:6.1f} us/request"
+    )
     print(f"ASGI app in-process (+ body, headers, journal, encode):      {app_us:6.1f} us/request")
     profiler = cProfile.Profile()
     profiler.enable()

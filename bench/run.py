@@ -1,13 +1,19 @@
 """Throughput, latency and memory of draftmock beside Stoplight Prism, in one run.
 
-    python bench/run.py [--duration 10] [--connections 32] [--rounds 3]
+    python bench/run.py [--scenario create-draft|create-group] [--duration 10] [--connections 32]
+                        [--rounds 3] [--only draftmock|prism]
 
 Needs `wrk` (Debian package) and Prism (`npm ci --prefix bench`). Both servers serve
-specs/promptlayer.yaml on loopback and receive the same seed 000 create-draft request
-(`POST /api/public/v2/dataset-versions/create-draft`, `{"dataset_group_id": 123}`, X-API-KEY).
-Prism answers its static 201 example. draftmock does the full stateful path: authentication,
-request validation, the one-draft rule under the world lock, the reply built by the vendor module
-and validated against the spec; after the first 201 every request is the documented 409.
+specs/promptlayer.yaml on loopback and receive the same requests. Prism answers its static 201
+example; draftmock does the full stateful path: authentication, request validation, the vendor's
+rule under the world lock, the reply built by the vendor module and validated against the spec.
+
+- `create-draft` (default): the seed 000 request (`POST /api/public/v2/dataset-versions/create-draft`,
+  `{"dataset_group_id": 123}`, X-API-KEY), as the perf baseline measured it. After the first 201
+  every draftmock reply is the documented 409 (the one-draft rule), counted as non-2xx.
+- `create-group`: `POST /api/public/v2/dataset-groups` with a new name each request, so every
+  draftmock request writes a group and its draft (201); RSS then includes the state it built.
+
 Rounds are interleaved, a fresh server process each round; medians are reported.
 """
 
@@ -28,7 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 SPEC = ROOT / "specs" / "promptlayer.yaml"
-PATH = "/api/public/v2/dataset-versions/create-draft"
+SCENARIOS = {  # name: (path, wrk script)
+    "create-draft": ("/api/public/v2/dataset-versions/create-draft", "create_draft.lua"),
+    "create-group": ("/api/public/v2/dataset-groups", "create_group.lua"),
+}
 
 
 def free_port() -> int:
@@ -88,7 +97,7 @@ SERVERS = {
 BASE = {"draftmock": "/promptlayer", "prism": ""}
 
 
-def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+def wrk(url: str, script: str, duration: int, connections: int) -> dict[str, float]:
     out = subprocess.run(
         [
             "wrk",
@@ -97,7 +106,7 @@ def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
             f"-d{duration}s",
             "--latency",
             "-s",
-            str(BENCH / "create_draft.lua"),
+            str(BENCH / script),
             url,
         ],
         capture_output=True,
@@ -118,7 +127,8 @@ def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
     }
 
 
-def measure(name: str, duration: int, connections: int) -> dict[str, float]:
+def measure(name: str, scenario: str, duration: int, connections: int) -> dict[str, float]:
+    path, script = SCENARIOS[scenario]
     port = free_port()
     proc = subprocess.Popen(
         SERVERS[name](port),
@@ -128,9 +138,9 @@ def measure(name: str, duration: int, connections: int) -> dict[str, float]:
     )
     try:
         cold = wait_for(port)
-        url = f"http://127.0.0.1:{port}{BASE[name]}{PATH}"
-        wrk(url, 3, connections)  # warm-up
-        result = wrk(url, duration, connections)
+        url = f"http://127.0.0.1:{port}{BASE[name]}{path}"
+        wrk(url, script, 3, connections)  # warm-up
+        result = wrk(url, script, duration, connections)
         result["rss_mb"] = tree_rss_mb(proc.pid)
         result["cold_start_s"] = cold
         return result
@@ -143,6 +153,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="create-draft")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
@@ -152,16 +163,22 @@ def main() -> int:
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
     for _ in range(args.rounds):
         for name in names:
-            runs[name].append(measure(name, args.duration, args.connections))
+            runs[name].append(measure(name, args.scenario, args.duration, args.connections))
     summary = {
         name: {key: statistics.median(r[key] for r in results) for key in results[0]}
         for name, results in runs.items()
     }
-    print(f"{'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'start s':>8}")
+    print(
+        f"scenario {args.scenario}, {args.rounds} round(s) of {args.duration} s at c{args.connections}"
+    )
+    print(
+        f"{'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'start s':>8}"
+        f" {'non-2xx':>9}"
+    )
     for name, s in summary.items():
         print(
             f"{name:<10} {s['rps']:>9.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-            f"{s['rss_mb']:>8.1f} {s['cold_start_s']:>8.2f}"
+            f"{s['rss_mb']:>8.1f} {s['cold_start_s']:>8.2f} {s['non_2xx']:>9.0f}"
         )
     if "draftmock" in summary and "prism" in summary:
         print(
@@ -169,8 +186,8 @@ def main() -> int:
         )
     out = BENCH / "results"
     out.mkdir(exist_ok=True)
-    (out / f"create_draft-{int(time.time())}.json").write_text(
-        json.dumps({"runs": runs, "median": summary}, indent=2)
+    (out / f"{args.scenario}-{int(time.time())}.json").write_text(
+        json.dumps({"scenario": args.scenario, "runs": runs, "median": summary}, indent=2)
     )
     return 0
 
