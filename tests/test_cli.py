@@ -50,6 +50,63 @@ def test_serve_answers_and_stops_on_ctrl_c() -> None:
     assert "Traceback" not in stderr
 
 
+def _wait_until_up(proc: subprocess.Popen[str], port: int) -> httpx.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/__draftmock/health", timeout=1)
+        except httpx.TransportError:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+
+
+def test_serve_with_own_fixtures_and_async_delay(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    mine = tmp_path / "mine.promptlayer.yaml"
+    mine.write_text(
+        "workspaces:\n"
+        "  - id: 7\n"
+        "    api_keys: [{key: my-key, user_id: 3}]\n"
+        "    dataset_groups:\n"
+        "      - id: 50\n"
+        "        name: Mine\n"
+        "        versions: [{id: 51, version_number: 1, column_names: [q], rows: [[a], [b]]}]\n"
+    )
+    port = _free_port()
+    command = [sys.executable, "-m", "draftmock", "serve", "--port", str(port), "--quiet"]
+    proc = subprocess.Popen(
+        [*command, "--fixtures", str(mine), "--async-delay", "0.6"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/promptlayer/api/public/v2"
+    try:
+        health = _wait_until_up(proc, port)
+        assert sorted(health.json()["apis"]) == ["agentcore", "lunary", "omni", "promptlayer"]
+        demo = httpx.get(f"{base}/datasets", headers={"X-API-KEY": "pl-demo-key"})
+        assert demo.status_code == 401  # the bundled fixtures were not loaded
+        key = {"X-API-KEY": "my-key"}
+        started = time.monotonic()
+        copy = httpx.post(
+            f"{base}/dataset-versions/create-draft",
+            json={"dataset_group_id": 50, "source_dataset_id": 51},
+            headers=key,
+        )
+        assert copy.status_code == 202
+        rows_url = f"{base}/datasets/{copy.json()['draft_dataset_id']}/rows"
+        while (total := httpx.get(rows_url, headers=key).json()["total"]) == 0:
+            assert time.monotonic() - started < 10, "the copy never completed"
+            time.sleep(0.05)
+        assert total == 2
+        assert time.monotonic() - started >= 0.6
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    assert "Traceback" not in stderr
+
+
 def test_a_bad_fixture_stops_start_up_with_a_clear_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.promptlayer.yaml"
     bad.write_text("workspaces: [{id: 'one'}]\n")

@@ -55,3 +55,36 @@ def test_two_drafts_in_one_group_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(FixtureError, match="more than one draft"):
         build_runtime(apis=["promptlayer"], fixtures=[bad])
+
+
+@pytest.mark.parametrize(
+    ("versions", "field", "why"),
+    [
+        (
+            "[{id: 6, version_number: 1, column_names: [a], rows: [[1], [1, 2]]}]",
+            "workspaces/0/dataset_groups/0/versions/0/rows/1",
+            "2 cells",
+        ),
+        (
+            "[{id: 6, version_number: 1}, {id: 6, version_number: 2}]",
+            "workspaces/0/dataset_groups/0/versions/1/id",
+            "defined twice",
+        ),
+        (
+            "[{id: 6, version_number: 1}, {id: 7, version_number: 1}]",
+            "workspaces/0/dataset_groups/0/versions/1/version_number",
+            "version 1 is defined twice",
+        ),
+    ],
+)
+def test_inconsistent_promptlayer_data_names_the_field(
+    tmp_path: Path, versions: str, field: str, why: str
+) -> None:
+    bad = tmp_path / "odd.promptlayer.yaml"
+    bad.write_text(
+        f"workspaces:\n  - id: 1\n    dataset_groups:\n      - {{id: 5, name: x, versions: {versions}}}\n"
+    )
+    with pytest.raises(FixtureError) as error:
+        build_runtime(apis=["promptlayer"], fixtures=[bad])
+    assert field in str(error.value)
+    assert why in str(error.value)

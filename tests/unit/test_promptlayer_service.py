@@ -141,3 +141,43 @@ def test_csv_and_json_files_become_rows() -> None:
     assert service.parse_file("f.csv", csv_text) == (["q", "a"], [["x, y", "z"]])
     json_text = base64.b64encode(b'[{"q": 1}, {"a": 2}]').decode()
     assert service.parse_file("f.JSON", json_text) == (["q", "a"], [[1, None], [None, 2]])
+
+
+def test_file_size_limit_applies_to_the_decoded_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    monkeypatch.setattr(service, "MAX_FILE_BYTES", 8)
+    at_limit = base64.b64encode(b"a\n123456").decode()
+    assert service.parse_file("f.csv", at_limit) == (["a"], [["123456"]])
+    one_over = base64.b64encode(b"a\n1234567").decode()  # 12 characters: only decoding tells
+    with pytest.raises(PromptLayerError, match="too large"):
+        service.parse_file("f.csv", one_over)
+    far_over = base64.b64encode(b"a\n" + b"1" * 40).decode()  # refused before decoding
+    with pytest.raises(PromptLayerError, match="too large"):
+        service.parse_file("f.csv", far_over)
+
+
+def test_the_real_limit_is_100_mb() -> None:
+    assert service.MAX_FILE_BYTES == 100 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("f.xlsx", b"a\n1\n", "Unsupported file type"),
+        ("f.csv", b"a,a\n1,2\n", "unique"),
+        ("f.json", b'{"a": 1}', "array of objects"),
+        ("f.json", b"[1, 2]", "array of objects"),
+        ("f.json", b"[{]", "Invalid JSON file"),
+        ("f.json", b'[{"a": NaN}]', "NaN is not a JSON value"),
+        ("f.json", b'[{"a": ' + b"[" * 65 + b"]" * 65 + b"}]", "nested deeper than 64"),
+    ],
+)
+def test_file_format_errors(name: str, raw: bytes, message: str) -> None:
+    import base64
+
+    with pytest.raises(PromptLayerError, match=message):
+        service.parse_file(name, base64.b64encode(raw).decode())
+    if name != "f.xlsx":
+        with pytest.raises(PromptLayerError, match="not valid base64"):
+            service.parse_file(name, base64.b64encode(raw).decode() + "!")
