@@ -14,6 +14,7 @@ import yaml
 from draftmock.server.admin import CONTROL_SPEC
 from draftmock.server.app import DraftmockApp
 from tests.conftest import ASYNC_DELAY, Mock, frozen_runtime
+from tests.support.agentcore import PREDEFINED, client, example, inline
 from tests.support.referee import refereed_client
 
 KEY = {"X-API-KEY": "pl-demo-key"}
@@ -50,6 +51,52 @@ def test_advancing_the_clock_completes_a_save(control: httpx.Client, pl: httpx.C
     assert [j["kind"] for j in pending] == ["publish_draft"]
     moved = control.post("/__draftmock/clock/advance", json={"seconds": ASYNC_DELAY}).json()
     assert [j["kind"] for j in moved["ran"]] == ["publish_draft"]
+    assert draft_version(pl, 124, 459) == 3
+
+
+def test_advancing_runs_every_due_job_in_due_order(mock: Mock, pl: httpx.Client) -> None:
+    rule = {"api": "agentcore", "operation": "CreateDataset", "mode": "time", "seconds": 10}
+    assert httpx.put(f"{mock.url}/__draftmock/progression", json=rule).status_code == 200
+    ac = client(mock.url)
+    made = ac.create_dataset(
+        datasetName="later", schemaType=PREDEFINED, source=inline(example("L"))
+    )
+    pl.post(f"{V2}/dataset-versions/save-draft", json={"dataset_group_id": 124})  # due in 2 s
+    start = mock.runtime.clock.now()
+    moved = mock.advance(30)
+    ran = [(job["api"], job["due"]) for job in moved["ran"]]
+    assert ran == [("promptlayer", start + ASYNC_DELAY), ("agentcore", start + 10)]
+    assert ac.get_dataset(datasetId=made["datasetId"])["status"] == "ACTIVE"
+    assert draft_version(pl, 124, 459) == 3
+
+
+def test_setting_the_clock_runs_what_became_due(control: httpx.Client, pl: httpx.Client) -> None:
+    now = control.get("/__draftmock/clock").json()["now"]
+    pl.post(f"{V2}/dataset-versions/save-draft", json={"dataset_group_id": 124})
+    early = control.post("/__draftmock/clock/set", json={"now": now + ASYNC_DELAY / 2}).json()
+    assert early["ran"] == []
+    assert draft_version(pl, 124, 459) == -1
+    due = control.post("/__draftmock/clock/set", json={"now": now + ASYNC_DELAY}).json()
+    assert [job["kind"] for job in due["ran"]] == ["publish_draft"]
+    assert draft_version(pl, 124, 459) == 3
+
+
+def test_a_frozen_clock_stands_still_until_moved(control: httpx.Client) -> None:
+    frozen = control.post("/__draftmock/clock/freeze").json()
+    assert frozen["frozen"] is True
+    assert control.get("/__draftmock/clock").json()["now"] == frozen["now"]
+
+
+def test_reset_forgets_failures_asked_for_the_next_jobs(
+    control: httpx.Client, pl: httpx.Client
+) -> None:
+    control.post(
+        "/__draftmock/jobs/fail",
+        json={"api": "promptlayer", "operation": "saveDraftDatasetVersion"},
+    )
+    control.post("/__draftmock/reset", json={})
+    pl.post(f"{V2}/dataset-versions/save-draft", json={"dataset_group_id": 124})
+    control.post("/__draftmock/clock/advance", json={"seconds": ASYNC_DELAY})
     assert draft_version(pl, 124, 459) == 3
 
 
@@ -137,13 +184,22 @@ def test_sessions_do_not_see_each_others_drafts(mock: Mock) -> None:
     )
 
 
-def test_prefer_code_answers_the_documented_status_without_side_effects(pl: httpx.Client) -> None:
+def test_prefer_code_answers_the_documented_status_without_side_effects(
+    control: httpx.Client, pl: httpx.Client, mock: Mock
+) -> None:
+    before = control.get("/__draftmock/state").json()
     conflict = pl.post(
         f"{V2}/dataset-versions/create-draft",
         json={"dataset_group_id": 123},
         headers={"Prefer": "code=409"},
     )
     assert conflict.status_code == 409
+    responses = mock.runtime.documents["promptlayer"].raw["paths"][
+        f"{V2}/dataset-versions/create-draft"
+    ]["post"]["responses"]
+    documented = responses["409"]["content"]["application/json"]["examples"]["draftExists"]
+    assert conflict.json() == documented["value"]
+    assert control.get("/__draftmock/state").json() == before  # nothing created, no id drawn
     example = pl.post(
         f"{V2}/dataset-versions/create-draft",
         json={"dataset_group_id": 123},
