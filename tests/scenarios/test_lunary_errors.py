@@ -25,14 +25,24 @@ def lu(mock: Mock) -> httpx.Client:
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [{}, {"X-API-Key": UNKNOWN}, {"Authorization": "Bearer not-a-key"}, {"Authorization": KEY_A}],
+    ("headers", "message"),
+    [
+        ({}, "Invalid access token"),
+        ({"X-API-Key": "not-a-key"}, "Invalid access token"),
+        ({"Authorization": "Bearer not-a-key"}, "Invalid access token"),
+        ({"Authorization": KEY_A}, "Invalid access token"),
+        # A UUID is looked up as an API key upstream; an unknown one has its own text.
+        ({"X-API-Key": UNKNOWN}, "Invalid API key"),
+        ({"Authorization": f"Bearer {UNKNOWN.upper()}"}, "Invalid API key"),
+    ],
 )
-def test_missing_or_unknown_credentials_are_401(mock: Mock, headers: dict[str, str]) -> None:
+def test_missing_or_unknown_credentials_are_401(
+    mock: Mock, headers: dict[str, str], message: str
+) -> None:
     client = mock.client("lunary", headers)
     for response in (client.get(BASE), client.get(f"{BASE}/{FAQ}")):
         assert response.status_code == 401
-        assert response.json() == {"message": "Invalid access token"}
+        assert response.json() == {"message": message}
 
 
 def test_bearer_and_header_keys_are_both_accepted(mock: Mock) -> None:

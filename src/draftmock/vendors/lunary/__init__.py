@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -25,12 +26,18 @@ def presented_key(auth: AuthInput) -> str | None:
     return auth.credentials.get("ApiKeyHeader")
 
 
+# What upstream's ``validateUUID`` accepts: a credential of this shape is looked up as an API key.
+UUID_SHAPE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
 def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     """A known key; then the rate limit (per key); then the access check (a public key may only
     read one dataset)."""
     presented = presented_key(auth)
     key = ctx.backend.api_keys.get(presented) if presented else None
     if key is None:
+        if presented and UUID_SHAPE.match(presented):
+            raise errors.UnknownApiKeyError()
         raise errors.UnauthorizedError()
     if key.kind == "org":
         raise errors.OrgKeyError()

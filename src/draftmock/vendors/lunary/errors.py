@@ -3,7 +3,9 @@
     LunaryError (400)                      {"message": ...}
     ├── NoFieldsToUpdateError (400)        "No fields to update"
     ├── ImportParseError (400)             the parser's message
-    ├── UnauthorizedError (401)            "Invalid access token"
+    ├── UnauthorizedError (401)            "Invalid access token" (no key, or not a UUID)
+    │   ├── UnknownApiKeyError (401)       "Invalid API key" (a UUID no key has)
+    │   └── OrgKeyError (401)              "Org API keys cannot access this endpoint"
     ├── ForbiddenError (403)               {"error": "Forbidden", "message": ...}
     ├── DatasetNotFoundError (404)         "Dataset not found"
     ├── ItemNotFoundError (404)            "Dataset item not found"
@@ -41,6 +43,13 @@ class ImportParseError(LunaryError):
 class UnauthorizedError(LunaryError):
     status = 401
     message = "Invalid access token"
+
+
+class UnknownApiKeyError(UnauthorizedError):
+    """Upstream reads a UUID-shaped credential as an API key and refuses an unknown one with this
+    text; anything else is tried as a session token ("Invalid access token")."""
+
+    message = "Invalid API key"
 
 
 class OrgKeyError(UnauthorizedError):
