@@ -94,6 +94,8 @@ def test_another_projects_dataset_is_not_found(mock: Mock) -> None:
         ("DELETE", f"{BASE}/{FAQ}/items/42", 'Validation error: Invalid uuid at "itemId"'),
         ("GET", f"{BASE}/{FAQ}/versions/v1", 'Validation error: Invalid uuid at "versionId"'),
         ("GET", f"{BASE}/{FAQ}/versions?limit=101", 'Validation error: Number must be less than or equal to 100 at "limit"'),
+        ("GET", f"{BASE}/{FAQ}/versions?limit=ten", 'Validation error: Expected number, received nan at "limit"'),
+        ("GET", f"{BASE}/{FAQ}/versions?limit=1.5", 'Validation error: Expected integer, received float at "limit"'),
         ("GET", f"{BASE}?sort=oldest", "Validation error: Invalid enum value. Expected 'newest' | 'alphabetical' | 'items' | 'updated', received 'oldest' at \"sort\""),
     ],
 )  # fmt: skip

@@ -20,6 +20,7 @@ zod's issue texts joined the way zod-validation-error joins them (``; ``), each 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from draftmock.spec.schema import Violation
@@ -141,6 +142,17 @@ def _received(value: Any) -> str:
     return "object"
 
 
+def _fraction(value: Any) -> bool:
+    """A query text that is a number, but not a whole one (``limit=1.5``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return math.isfinite(number) and not number.is_integer()
+
+
 def _zod_message(v: Violation) -> str:
     """zod 3's default message for the check that failed."""
     k, expected, instance = v.keyword, v.expected, v.instance
@@ -152,7 +164,7 @@ def _zod_message(v: Violation) -> str:
         return "Invalid datetime" if expected == "date-time" else f"Invalid {expected}"
     if k == "type":
         wanted = expected[0] if isinstance(expected, list) and expected else expected
-        if wanted == "integer" and isinstance(instance, float):
+        if wanted == "integer" and (isinstance(instance, float) or _fraction(instance)):
             return "Expected integer, received float"
         if wanted == "integer":
             wanted = "number"
