@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import yaml
 
 from draftmock.assembly import build_runtime, default_fixture_paths
@@ -101,3 +109,61 @@ def test_a_bad_fixture_edit_is_refused(tmp_path: Path) -> None:
     lines = watcher.check()
     assert len(lines) == 1 and "fixtures not reloaded" in lines[0]
     assert _create_draft(app, 123) == 201
+
+
+def test_serve_watch_reloads_a_running_server_and_logs_what_it_dropped(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    spec = specs / "promptlayer.yaml"
+    shutil.copy(specs_dir() / "promptlayer.yaml", spec)
+    fixture = tmp_path / "default.promptlayer.yaml"
+    shutil.copy(next(p for p in default_fixture_paths() if "promptlayer" in p.name), fixture)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    command = [sys.executable, "-m", "draftmock", "serve", "--port", str(port), "--watch"]
+    command += ["--specs", str(specs), "--fixtures", str(fixture), "--log-format", "json"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: httpx.get(f"{base}/__draftmock/health", timeout=1).status_code == 200)
+
+        def draft(group_id: int) -> int:
+            return httpx.post(
+                f"{base}/promptlayer/api/public/v2/dataset-versions/create-draft",
+                json={"dataset_group_id": group_id},
+                headers={"X-API-KEY": "pl-demo-key"},
+            ).status_code
+
+        assert draft(123) == 201
+        document = yaml.safe_load(spec.read_text())
+        document["info"]["description"] = "edited while serving"
+        document["components"]["schemas"]["DatasetGroup"]["properties"]["name"]["maxLength"] = 26
+        _touch(spec, yaml.safe_dump(document, sort_keys=False))
+        _wait_for(
+            lambda: (
+                httpx.get(f"{base}/__draftmock/specs/promptlayer").json()["info"]["description"]
+                == "edited while serving"
+            )
+        )
+        assert draft(123) == 409  # the draft made before the reload was kept
+        assert draft(124) == 404  # group 124's name breaks the new maxLength: dropped
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=15)
+    messages = [json.loads(line)["message"] for line in stderr.splitlines() if line.startswith("{")]
+    assert "promptlayer.yaml: reloaded promptlayer; state kept" in messages
+    assert any("dropped default: dataset group 124" in m for m in messages)
+    assert "Traceback" not in stderr
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
