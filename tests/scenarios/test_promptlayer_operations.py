@@ -294,3 +294,22 @@ def test_a_json_file_becomes_the_next_version(mock: Mock, pl: httpx.Client) -> N
         456: 1,
         dataset_id: 2,
     }
+
+
+def test_group_creation_checks_external_ids(pl: httpx.Client) -> None:
+    taken = {"source": "github", "external_id": "acme/support-bot#evals"}
+    conflict = pl.post(f"{V2}/dataset-groups", json={"name": "Another", "external_ids": [taken]})
+    assert conflict.status_code == 409
+    assert conflict.json()["success"] is False
+    assert "error" not in conflict.json()  # ExternalIdErrorResponse
+    assert listing(pl, name="Another") == []  # nothing was created
+    fresh = {"source": "jira", "external_id": "EVAL-9"}
+    made = pl.post(f"{V2}/dataset-groups", json={"name": "Another", "external_ids": [fresh, fresh]})
+    assert made.status_code == 201
+    assert made.json()["external_ids"] == [fresh]
+    group_id = made.json()["dataset_group"]["id"]
+    found = listing(pl, external_source="jira", external_id="EVAL-9")
+    assert [d["dataset_group_id"] for d in found] == [group_id]
+    assert found[0]["version_number"] == -1
+    again = pl.post(f"{V2}/dataset-groups/{group_id}/external-ids", json=fresh)
+    assert again.status_code == 409
