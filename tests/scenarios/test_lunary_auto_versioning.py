@@ -4,6 +4,7 @@ spelling of ``skipVersion`` / ``skipVersioning``, against what the version list 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -169,3 +170,30 @@ def test_numbers_keep_rising_through_deletes_snapshots_and_restores(
     numbers = [v["versionNumber"] for v in state(lu, ds)[1]]
     assert numbers == [6, 5, 4, 3, 2, 1]
     assert len({v["id"] for v in state(lu, ds)[1]}) == 6
+
+
+def test_concurrent_snapshots_and_restores_never_share_a_number(mock: Mock) -> None:
+    """Each call is one step: parallel callers get distinct, consecutive numbers."""
+    lu = mock.client("lunary", {"X-API-Key": KEY_A})
+    ds, _ = start(lu)
+    v1 = state(lu, ds)[1][0]["id"]
+
+    def work(n: int) -> list[int]:
+        client = mock.client("lunary", {"X-API-Key": KEY_A})
+        numbers = []
+        for _ in range(4):
+            if n % 2:
+                numbers.append(
+                    client.post(f"{BASE}/{ds}/versions").json()["version"]["versionNumber"]
+                )
+            else:
+                restored = client.post(f"{BASE}/{ds}/versions/{v1}/restore")
+                numbers.append(restored.json()["currentVersionNumber"])
+        return numbers
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        seen = [number for numbers in pool.map(work, range(6)) for number in numbers]
+    assert sorted(seen) == list(range(2, 26))
+    dataset, versions = state(lu, ds)
+    assert [v["versionNumber"] for v in versions] == list(range(25, 0, -1))
+    assert dataset["currentVersionNumber"] == 25
