@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from draftmock.paths import specs_dir
+from tests.conftest import Mock
 from tests.support.contracts import (
     CONTRACTS,
     load_fragment,
@@ -92,3 +93,20 @@ def test_uncorrected_fragment_rejects_a_genuine_422_body() -> None:
     schema["anyOf"] = schema.pop("oneOf")
     registry = Registry().with_resource("urn:f", DRAFT202012.create_resource(fixed))
     assert Draft202012Validator({"$ref": pointer}, registry=registry).is_valid(body)
+
+
+def test_every_request_example_succeeds_on_a_fresh_mock(mock: Mock) -> None:
+    """Each example of the fragment's request body, sent to the default mock just after start,
+    gets a documented 2xx; an example copying rows is the 202, an empty draft the 201."""
+    fragment = load_fragment(FRAGMENT)
+    op = operation(fragment, PATH, "post")
+    examples = op["requestBody"]["content"]["application/json"]["examples"]
+    successes = {int(s) for s in op["responses"] if s.startswith("2")}
+    assert len(examples) == 2 and successes == {201, 202}
+    client = mock.client("promptlayer", {"X-API-KEY": "pl-demo-key"})
+    for name, example in examples.items():
+        mock.runtime.reset()
+        response = client.post(PATH, json=example["value"])
+        expected = 202 if example["value"].get("source_dataset_id") is not None else 201
+        assert response.status_code == expected, (name, response.text)
+        assert response.json()["success"] is True
