@@ -79,6 +79,37 @@ def test_usage_errors_are_exit_2() -> None:
     assert stopped.returncode == 2, stopped.stdout + stopped.stderr
 
 
+BAD_URLS = ["http://[::1", "http://", "ftp://example.test", "http://example.test:99999"]
+BAD_NUMBERS = [["--poll-interval", "0"], ["--timeout", "-1"]]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        *(["--base-url", url] for url in BAD_URLS),
+        *BAD_NUMBERS,
+        ["--max-examples", "0"],
+    ],
+)
+def test_bad_conform_arguments_are_usage_errors(args: list[str]) -> None:
+    done = draftmock("conform", "promptlayer", "--phases", "behaviour", *args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and args[0] in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        *(["--base-url", url] for url in BAD_URLS),
+        *([*n, "--base-url", "http://x.test"] for n in BAD_NUMBERS),
+    ],
+)
+def test_bad_diff_arguments_are_usage_errors(args: list[str]) -> None:
+    done = draftmock("diff", "promptlayer", *args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and args[0] in done.stderr, done.stderr
+
+
 def test_a_published_fragment_is_checked_as_an_independent_contract(tmp_path: Path) -> None:
     """Seed 000 as published (``oneOf``) rejects FastAPI's own 422 body: the gate says so."""
     fragment = Path(__file__).resolve().parents[1] / "contracts" / "promptlayer-seed-000.yaml"

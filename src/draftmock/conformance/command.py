@@ -21,6 +21,26 @@ def _header(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {text!r}")
+    return value
+
+
 def _phases(text: str) -> list[str]:
     from draftmock.conformance.gate import ALL_PHASES
 
@@ -47,13 +67,13 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", help="the API's key, sent the way the API expects it")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_positive,
         default=120.0,
         help="seconds to wait for asynchronous work before a check fails (default 120)",
     )
     parser.add_argument(
         "--poll-interval",
-        type=float,
+        type=_positive,
         default=2.0,
         help="seconds between polls (virtual seconds against a draftmock; default 2)",
     )
@@ -86,7 +106,9 @@ def add_commands(commands: Any) -> None:
         default=None,
         help="comma-separated: examples,coverage,fuzzing,stateful,behaviour (default: all)",
     )
-    conform.add_argument("--max-examples", type=int, default=25, help="per operation (default 25)")
+    conform.add_argument(
+        "--max-examples", type=_count, default=25, help="per operation (default 25)"
+    )
     conform.add_argument("--seed", type=int, default=1, help="Schemathesis seed (default 1)")
     conform.add_argument("--junit-xml", type=Path, metavar="PATH", help="write JUnit XML")
     conform.add_argument("--verbose", action="store_true", help="show Schemathesis' own output")

@@ -139,6 +139,10 @@ def conform(
     unknown = [p for p in options.phases if p not in ALL_PHASES]
     if unknown:
         raise UsageError(f"unknown phase {', '.join(unknown)} (phases: {', '.join(ALL_PHASES)})")
+    if not (options.poll_interval > 0 and options.timeout > 0):
+        raise UsageError("--poll-interval and --timeout must be more than 0 seconds")
+    if options.max_examples < 1:
+        raise UsageError("--max-examples must be at least 1")
     spec = options.spec or spec_path(options.api, options.specs)
     if not spec.exists():
         raise UsageError(f"no OpenAPI document at {spec}")
@@ -148,7 +152,22 @@ def conform(
         if options.api not in VENDORS:
             raise UsageError(f"the mock does not serve {options.api!r} yet; pass --base-url")
         return _conform_in_process(options, spec, stream, app_factory)
-    return _conform_at(options, spec, options.base_url.rstrip("/"), stream, in_process=False)
+    return _conform_at(options, spec, checked_url(options.base_url), stream, in_process=False)
+
+
+def checked_url(base_url: str) -> str:
+    """``base_url`` without its trailing slash; a UsageError unless it is an http(s) URL."""
+    try:
+        parts = urlsplit(base_url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError as exc:
+        raise UsageError(f"--base-url {base_url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise UsageError(
+            f"--base-url {base_url!r}: expected an http:// or https:// URL with a host"
+        )
+    return base_url.rstrip("/")
 
 
 def _conform_in_process(
