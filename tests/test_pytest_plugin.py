@@ -56,3 +56,63 @@ def test_a_failing_expectation_fails(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(failed=1)
+
+
+def test_a_client_per_api_with_default_credentials_and_clock_control(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        def test_every_api_answers_with_the_default_credentials(draftmock):
+            assert draftmock.client("promptlayer").get("/api/public/v2/datasets").status_code == 200
+            assert draftmock.client("lunary").get("/v1/datasets-v2").status_code == 200
+            assert draftmock.client("omni").get("/v1/documents").status_code == 200
+            listed = draftmock.boto3_client().list_datasets()
+            assert listed["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+        def test_freeze_advance_and_jobs_from_python(draftmock):
+            frozen = draftmock.freeze()
+            assert frozen["frozen"] is True
+            assert draftmock.now() == frozen["now"]
+            pl = draftmock.client("promptlayer")
+            pl.post("/api/public/v2/dataset-versions/save-draft", json={"dataset_group_id": 124})
+            assert [job["kind"] for job in draftmock.jobs("promptlayer")] == ["publish_draft"]
+            moved = draftmock.advance(2)
+            assert moved["now"] == frozen["now"] + 2
+            assert [job["kind"] for job in moved["ran"]] == ["publish_draft"]
+            assert draftmock.jobs() == []
+
+        def test_a_session_is_steered_on_its_own(draftmock_session, draftmock):
+            draftmock_session.control(
+                "POST",
+                "jobs/fail",
+                {"api": "promptlayer", "operation": "saveDraftDatasetVersion"},
+            )
+            body = {"dataset_group_id": 124}
+            mine = draftmock_session.client("promptlayer")
+            shared = draftmock.client("promptlayer")
+            mine.post("/api/public/v2/dataset-versions/save-draft", json=body)
+            shared.post("/api/public/v2/dataset-versions/save-draft", json=body)
+            assert len(draftmock_session.jobs()) == 1
+            draftmock_session.run_jobs()
+            assert draftmock.jobs()  # the shared state's job is still pending
+            assert mine.post("/api/public/v2/dataset-versions/save-draft", json=body).status_code == 404
+
+        def test_steering_is_gone_in_the_next_test_1(draftmock):
+            draftmock.control(
+                "POST",
+                "jobs/fail",
+                {"api": "promptlayer", "operation": "saveDraftDatasetVersion"},
+            )
+            draftmock.control("POST", "faults", {"api": "promptlayer", "status": 401})
+
+        def test_steering_is_gone_in_the_next_test_2(draftmock):
+            pl = draftmock.client("promptlayer")
+            assert pl.post("/api/public/v2/dataset-versions/save-draft", json={"dataset_group_id": 124}).status_code == 202
+            draftmock.advance(2)
+            listing = pl.get("/api/public/v2/datasets", params={"dataset_group_id": 124}).json()
+            assert {d["id"]: d["version_number"] for d in listing["datasets"]}[459] == 3
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:randomly")
+    result.assert_outcomes(passed=5)
