@@ -377,7 +377,15 @@ def test_the_journal_stays_bounded_after_100k_requests() -> None:
         for _ in range(100_000):
             await one()
 
+    async def read_back() -> Any:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+            return (await http.get("/__draftmock/requests", params={"limit": 1})).json()
+
     asyncio.run(many())
     journal = runtime.world().journal
     assert len(journal) == journal.limit == 1000
     assert journal.query(limit=1)[0].id == 100_000
+    seen = asyncio.run(read_back())
+    assert (seen["kept"], seen["limit"]) == (1000, 1000)
+    assert seen["requests"][0]["id"] == 100_000
