@@ -349,7 +349,78 @@ MUTANTS += [
     ),
 ]
 
+
+def _swap_key(scheme: str, presented: str, instead: str) -> Mutation:
+    """A vendor that authenticates ``presented`` as if ``instead`` had been sent."""
+
+    def mutate(vendor: Vendor[Any]) -> Vendor[Any]:
+        original = vendor.authenticate
+
+        def authenticate(ctx: Context[Any], auth: Any) -> Any:
+            if auth.credentials.get(scheme) == presented:
+                auth.credentials[scheme] = instead
+            return original(ctx, auth)
+
+        return dataclasses.replace(vendor, authenticate=authenticate)
+
+    return mutate
+
+
+def _om_second_main_draft(original: Callable[..., Reply]) -> Callable[..., Reply]:
+    """A second createDraftAndPatch answers 200 with the existing draft instead of 409."""
+    made: dict[str, Reply] = {}
+
+    def handler(ctx: Context[Any], call: Call) -> Reply:
+        document = str(call.path["documentId"])
+        try:
+            reply = original(ctx, call)
+        except Exception as exc:
+            if getattr(exc, "status", None) != 409 or document not in made:
+                raise
+            return made[document]
+        made[document] = reply
+        return reply
+
+    return handler
+
+
 MUTANTS += [
+    Mutant(
+        "omni",
+        "viewer-may-create-drafts",
+        "a Viewer cannot create a draft (403)",
+        "a Viewer cannot create a draft",
+        _swap_key("bearerAuth", "omni-demo-viewer", "omni-demo-manager"),
+    ),
+    Mutant(
+        "omni",
+        "second-main-draft-allowed",
+        "one main draft per document (409)",
+        "one main draft",
+        swap_handler("createDraftAndPatch", _om_second_main_draft),
+    ),
+    Mutant(
+        "lunary",
+        "public-key-lists-versions",
+        "a public key may not list versions (403)",
+        "public key may not list versions",
+        _swap_key(
+            "BearerAuth",
+            "22222222-2222-4222-8222-222222222222",
+            "11111111-1111-4111-8111-111111111111",
+        ),
+    ),
+    Mutant(
+        "lunary",
+        "projects-shared",
+        "another project's key cannot see a dataset (404)",
+        "another project's dataset is 404",
+        _swap_key(
+            "BearerAuth",
+            "33333333-3333-4333-8333-333333333333",
+            "11111111-1111-4111-8111-111111111111",
+        ),
+    ),
     Mutant(
         "omni",
         "rate-limit-off",
