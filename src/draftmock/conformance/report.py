@@ -34,6 +34,7 @@ class GateReport:
         """(phase, status, detail) per requested phase."""
         rows: list[tuple[str, str, str]] = []
         st = self.schemathesis
+        details = st.phase_details() if st is not None else {}
         for phase in self.phases:
             if phase == "behaviour":
                 counts = self.behaviour_counts()
@@ -47,7 +48,7 @@ class GateReport:
             elif st is not None:
                 info = st.phases.get(phase, {})
                 status = str(info.get("status") or ("error" if not st.passed else "unknown"))
-                detail = info.get("skip_reason") or ""
+                detail = info.get("skip_reason") or details.get(phase, "")
                 if status == "failure":
                     detail = "; ".join(
                         f"{f.get('code')} {f.get('title')} ({', '.join(f.get('operations', []))})"

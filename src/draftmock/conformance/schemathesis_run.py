@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,11 @@ class SchemathesisResult:
     def passed(self) -> bool:
         return self.exit_code == 0
 
+    def phase_details(self) -> dict[str, str]:
+        """What each phase did, from Schemathesis' own output: its counts and, for the
+        stateful phase, the scenarios run and the OpenAPI links covered."""
+        return phase_details(self.output)
+
     @property
     def ran(self) -> bool:
         """False when Schemathesis stopped before testing (bad config, unreadable spec...)."""
@@ -66,6 +72,37 @@ class SchemathesisResult:
             "test_cases": self.test_cases,
             "warnings": {k: v for k, v in self.warnings.items() if v},
         }
+
+
+PHASE_LINE = re.compile(r"^\s*\S+\s+(Examples|Coverage|Fuzzing|Stateful) \(in ([\d.]+)s\)\s*$")
+COUNTS = re.compile(r"(\d+) (passed|failed|skipped|errored)")
+LINKS = re.compile(r"API Links:\s+(.+?)\s*$")
+SCENARIOS = re.compile(r"Scenarios:\s+(\d+)")
+
+
+def phase_details(output: str) -> dict[str, str]:
+    """``{"stateful": "4 scenarios: 4 passed; API links 3 covered / 25 selected ..."}``: the
+    lines Schemathesis prints under each phase it ran (the command's output is its interface)."""
+    details: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in output.splitlines():
+        header = PHASE_LINE.match(line)
+        if header:
+            current = header.group(1).lower()
+            details[current] = [f"{header.group(2)} s"]
+            continue
+        if current is None:
+            continue
+        if line.lstrip().startswith("="):  # the next section (warnings, summary)
+            current = None
+            continue
+        if scenarios := SCENARIOS.search(line):
+            details[current].append(f"{scenarios.group(1)} scenarios")
+        elif links := LINKS.search(line):
+            details[current].append(f"API links {links.group(1)}")
+        elif counts := COUNTS.findall(line):
+            details[current].append(", ".join(f"{n} {what}" for n, what in counts))
+    return {phase: "; ".join([*parts[1:], parts[0]]) for phase, parts in details.items()}
 
 
 def schemathesis_available() -> bool:

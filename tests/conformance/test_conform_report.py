@@ -1,0 +1,64 @@
+"""The report's per-phase summary: what each Schemathesis phase did, read from its output, and
+the stateful phase's walk along the specs' OpenAPI links."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from draftmock.conformance.gate import ConformOptions, conform
+from draftmock.conformance.schemathesis_run import phase_details
+
+pytestmark = pytest.mark.conformance
+
+# Schemathesis 4's console output for two phases (blank lines and all).
+OUTPUT = """\
+   ✅  Loaded specification from /work/main/specs/omni.yaml (in 1.23s)
+
+   ✅  Examples (in 5.70s)
+
+       ✅  8 passed  ⏭   7 skipped
+
+   ❌  Coverage (in 2.00s)
+
+       ❌  1 failed  ✅  3 passed
+
+   ✅  Stateful (in 1.84s)
+
+       Scenarios:    4
+       API Links:    3 covered / 25 selected / 25 total (9 inferred)
+
+       ✅ 4 passed
+
+  =================================== SUMMARY ====================================
+
+  Test cases:
+    43 generated, 43 passed, 4 skipped
+"""
+
+
+def test_phase_details_are_read_from_the_output() -> None:
+    assert phase_details(OUTPUT) == {
+        "examples": "8 passed, 7 skipped; 5.70 s",
+        "coverage": "1 failed, 3 passed; 2.00 s",
+        "stateful": (
+            "4 scenarios; API links 3 covered / 25 selected / 25 total (9 inferred); "
+            "4 passed; 1.84 s"
+        ),
+    }
+
+
+def test_the_stateful_phase_walks_the_links() -> None:
+    report = conform(
+        ConformOptions(api="lunary", phases=["examples", "stateful"], max_examples=5),
+        stream=io.StringIO(),
+    )
+    assert report.exit_code == 0, report.to_json()["summary"]
+    rows = {phase: detail for phase, _, detail in report.phase_rows()}
+    assert "passed" in rows["examples"], rows
+    assert "API links" in rows["stateful"], rows
+    covered = int(rows["stateful"].split("API links ")[1].split(" covered")[0])
+    assert covered >= 3, rows["stateful"]
+    summary = report.to_json()["summary"]
+    assert [row["detail"] for row in summary] == [rows["examples"], rows["stateful"]]
