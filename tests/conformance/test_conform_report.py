@@ -4,6 +4,7 @@ the stateful phase's walk along the specs' OpenAPI links."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -62,3 +63,29 @@ def test_the_stateful_phase_walks_the_links() -> None:
     assert covered >= 3, rows["stateful"]
     summary = report.to_json()["summary"]
     assert [row["detail"] for row in summary] == [rows["examples"], rows["stateful"]]
+
+
+def test_progress_is_coloured_on_a_terminal_and_plain_elsewhere() -> None:
+    from rich.console import Console
+
+    from draftmock.conformance.behaviour import ScenarioResult
+    from draftmock.conformance.progress import Progress
+
+    failed = ScenarioResult("omni", "roles", "t", status="failed", reason="a [bracketed] reason")
+    plain = io.StringIO()
+    Progress(plain).scenario(failed)
+    assert plain.getvalue() == "  [FAIL] roles (0.00s) — a [bracketed] reason\n"
+
+    terminal = io.StringIO()
+    progress = Progress(terminal)
+    progress.console = Console(
+        file=terminal, force_terminal=True, color_system="standard", highlight=False
+    )
+    with progress.working("omni: behaviour 0/1 scenarios") as status:
+        progress.scenario(failed)
+        status("omni: behaviour 1/1 scenarios")
+    shown = terminal.getvalue()
+    assert "\x1b[1;31m" in shown  # styled
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert "[FAIL]" in shown and "a [bracketed] reason" in shown
+    assert "behaviour 1/1 scenarios" in shown  # the spinner's text

@@ -21,10 +21,12 @@ import httpx
 
 from draftmock.conformance.behaviour import ScenarioResult, Suite, Target
 from draftmock.conformance.config import config_for, excluded_checks
+from draftmock.conformance.progress import Progress
 from draftmock.conformance.referee import Referee
 from draftmock.conformance.report import GateReport
 from draftmock.conformance.scenarios import suite_for
 from draftmock.conformance.schemathesis_run import (
+    PHASE_LINE,
     SCHEMATHESIS_PHASES,
     run_schemathesis,
     schemathesis_available,
@@ -208,6 +210,7 @@ def _conform_at(
     api = options.api
     suite = suite_for(api)
     st_phases = [p for p in options.phases if p in SCHEMATHESIS_PHASES]
+    progress = Progress(stream)
     with httpx.Client() as probe:
         root = probe_draftmock(base_url, api, probe)
         report = GateReport(
@@ -239,31 +242,37 @@ def _conform_at(
     if st_phases:
         if not schemathesis_available():
             raise UsageError(
-                "schemathesis is not installed: pip install 'draftmock[conform]' "
-                "or pass --phases behaviour"
+                "schemathesis is not installed (pip install 'schemathesis>=4', or draftmock's "
+                "[test] extra); or pass --phases behaviour"
             )
-        print(f"{api}: schemathesis {','.join(st_phases)} against {base_url} ...", file=stream)
+        progress.phase(f"{api}: schemathesis {','.join(st_phases)} against {base_url} ...")
         hooks = "draftmock.conformance.sigv4_hooks" if signing is not None else None
 
         def echo(line: str) -> None:
             if options.verbose or _is_progress(line):
-                print(f"  {line}", file=stream, flush=True)
+                progress.line(line)
+            if (phase := _finished_phase(line)) is not None:
+                finished.append(phase)
+                left = [p for p in st_phases if p not in finished]
+                status(f"{api}: schemathesis {', '.join(left) or 'reports'} ...")
 
-        report.schemathesis = run_schemathesis(
-            spec,
-            base_url,
-            phases=st_phases,
-            headers=headers,
-            config=options.schemathesis_config
-            or (config_for(api) if options.spec is None else None),
-            max_examples=options.max_examples,
-            seed=options.seed,
-            hooks=hooks,
-            env=signing.child_env() if signing is not None else None,
-            exclude_checks=[*excluded_checks(api), *options.exclude_checks],
-            mode=None if options.mode == "all" else options.mode,
-            on_line=echo,
-        )
+        finished: list[str] = []
+        with progress.working(f"{api}: schemathesis {', '.join(st_phases)} ...") as status:
+            report.schemathesis = run_schemathesis(
+                spec,
+                base_url,
+                phases=st_phases,
+                headers=headers,
+                config=options.schemathesis_config
+                or (config_for(api) if options.spec is None else None),
+                max_examples=options.max_examples,
+                seed=options.seed,
+                hooks=hooks,
+                env=signing.child_env() if signing is not None else None,
+                exclude_checks=[*excluded_checks(api), *options.exclude_checks],
+                mode=None if options.mode == "all" else options.mode,
+                on_line=echo,
+            )
         for check, why in excluded_checks(api).items():
             report.notes.append(f"schemathesis check {check} left out: {why}")
         for check in options.exclude_checks:
@@ -292,13 +301,20 @@ def _conform_at(
                 poll_interval=options.poll_interval,
                 timeout=options.timeout,
             )
-            print(f"{api}: behaviour scenarios against {base_url} ...", file=stream)
+            progress.phase(f"{api}: behaviour scenarios against {base_url} ...")
+            total = len(suite.scenarios)
             try:
                 # Scenarios name operations of the API's own document, whatever --spec says.
                 referee = Referee(load_document(spec_path(api, options.specs), api))
-                report.behaviour = suite.run(
-                    target, referee, progress=lambda r: _progress(r, stream)
-                )
+                with progress.working(f"{api}: behaviour 0/{total} scenarios") as status:
+                    done: list[ScenarioResult] = []
+
+                    def ended(result: ScenarioResult) -> None:
+                        done.append(result)
+                        progress.scenario(result)
+                        status(f"{api}: behaviour {len(done)}/{total} scenarios")
+
+                    report.behaviour = suite.run(target, referee, progress=ended)
             finally:
                 target.close()
     return report
@@ -332,7 +348,7 @@ def _is_progress(line: str) -> bool:
     return stripped.startswith(("✅", "❌", "⏭", "🚫", "⚠")) and "(in " in stripped
 
 
-def _progress(result: ScenarioResult, stream: TextIO) -> None:
-    mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}[result.status]
-    reason = f" — {result.reason.splitlines()[0][:100]}" if result.reason else ""
-    print(f"  [{mark}] {result.name} ({result.duration:.2f}s){reason}", file=stream, flush=True)
+def _finished_phase(line: str) -> str | None:
+    """The phase a line of Schemathesis' output reports finished."""
+    found = PHASE_LINE.match(line)
+    return found.group(1).lower() if found else None
