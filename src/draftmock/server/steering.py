@@ -18,6 +18,9 @@ from draftmock.spec.operations import Operation, ResponseSpec
 from draftmock.vendors._kit import Reply, Vendor, VendorError
 
 MOCK_ERROR_HEADER = "x-draftmock-error"
+# Seconds a client is told to wait after a 429 answered from the contract (a fault or
+# ``Prefer``), where the vendor documents ``Retry-After`` for it.
+FAULT_RETRY_AFTER = "1"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ def preferred_reply(document: Document, op: Operation, preference: Preference) -
             f"{op.operation_id} does not document (documented: {documented})"
         )
     headers = {name: _header_value(document, op, status, name) for name in spec.required_headers}
+    if "retry-after" in (name.lower() for name in _documented_headers(document, op, status)):
+        headers.setdefault("retry-after", FAULT_RETRY_AFTER)
     if not spec.content:
         return Reply(status, None, headers)
     media_type = next(iter(spec.content))
@@ -114,10 +119,6 @@ def _header_value(document: Document, op: Operation, status: int, name: str) -> 
             value = generate(document, document.resolve(header).get("schema", {}))
             return str(value)
     return "draftmock"
-
-
-# Seconds a client is told to wait after an injected 429, where the vendor documents the header.
-FAULT_RETRY_AFTER = "1"
 
 
 def fault_reply(
