@@ -72,3 +72,15 @@ def test_an_injected_throttle_is_a_throttling_exception(mock: Mock, ac: Any) -> 
         ac.list_datasets()
     assert caught.value.response["Error"]["Code"] == "ThrottlingException"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_a_failed_create_yields_create_failed(mock: Mock, ac: Any) -> None:
+    mock.admin("jobs/fail", {"api": "agentcore", "operation": "CreateDataset"})
+    made = ac.create_dataset(
+        datasetName="stillborn", schemaType=PREDEFINED, source=inline(example("F"))
+    )
+    assert ac.get_dataset(datasetId=made["datasetId"])["status"] == "CREATING"
+    mock.advance(ASYNC_DELAY)
+    after = ac.get_dataset(datasetId=made["datasetId"])
+    assert after["status"] == "CREATE_FAILED"
+    assert after["failureReason"]

@@ -389,3 +389,22 @@ def test_the_journal_stays_bounded_after_100k_requests() -> None:
     seen = asyncio.run(read_back())
     assert (seen["kept"], seen["limit"]) == (1000, 1000)
     assert seen["requests"][0]["id"] == 100_000
+
+
+def test_a_failed_copy_leaves_no_draft(control: httpx.Client, pl: httpx.Client) -> None:
+    control.post(
+        "/__draftmock/jobs/fail",
+        json={"api": "promptlayer", "operation": "createDraftDatasetVersion"},
+    )
+    copy = pl.post(
+        f"{V2}/dataset-versions/create-draft",
+        json={"dataset_group_id": 123, "source_dataset_id": 456},
+    )
+    assert copy.status_code == 202
+    draft_id = copy.json()["draft_dataset_id"]
+    assert draft_version(pl, 123, draft_id) == -1
+    ran = control.post("/__draftmock/clock/advance", json={"seconds": ASYNC_DELAY}).json()["ran"]
+    assert [job["failure"] is not None for job in ran] == [True]
+    assert draft_version(pl, 123, draft_id) is None
+    again = pl.post(f"{V2}/dataset-versions/create-draft", json={"dataset_group_id": 123})
+    assert again.status_code == 201  # the group has no draft left
