@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from draftmock.errors import ConfigError
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -32,6 +34,8 @@ class Entry:
 
 class Journal:
     def __init__(self, limit: int = 1000) -> None:
+        if limit < 0:
+            raise ConfigError(f"the journal cannot keep {limit} requests (--journal-size)")
         self._entries: deque[Entry] = deque(maxlen=limit)
         self._ids = itertools.count(1)
 
