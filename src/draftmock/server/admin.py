@@ -12,6 +12,7 @@ import ipaddress
 import json
 import logging
 import math
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -207,6 +208,13 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
                 return contract.answer(op, refusal.status, _refusal(refusal.message))
             except (ClockError, ConfigError, FixtureError) as exc:
                 return contract.answer(op, 400, _refusal(str(exc)))
+            except Exception as exc:  # a defect of the mock: say so loudly, never silently
+                name = op.operation_id if op else request.url.path
+                log.error("control call %s failed:\n%s", name, traceback.format_exc())
+                return JSONResponse(
+                    {"draftmock_error": "defect", "message": f"{name} raised {exc!r}"},
+                    status_code=500,
+                )
             if isinstance(result, JSONResponse):
                 return contract.answer(op, result.status_code, json.loads(bytes(result.body)))
             return contract.answer(op, 200, result)
