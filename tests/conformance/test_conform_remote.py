@@ -301,3 +301,35 @@ def test_diff_with_the_hidden_mock_is_empty(
     assert len(ran) == len(result.mock_report.behaviour), skipped  # a local URL: everything runs
     assert result.differences == [], [d.describe() for d in result.differences]
     assert result.exit_code == 0
+
+
+def routed_methods(app: Hidden, api: str) -> set[tuple[str, str]]:
+    journal = app.inner.runtime.world().journal
+    return {
+        (e.method, e.operation_id) for e in journal.query(api=api, limit=100_000) if e.operation_id
+    }
+
+
+def test_schemathesis_changes_no_data_on_a_non_local_url_without_the_flag() -> None:
+    app = hidden_app()
+    with LiveServer(app) as live:
+        base = f"{non_local(live)}/promptlayer"
+        safe = run("promptlayer", base, phases=["examples", "coverage"], max_examples=2)
+        called = routed_methods(app, "promptlayer")
+        assert safe.exit_code == 0, safe.to_json()["summary"]
+        assert called and {method for method, _ in called} == {"GET"}, called
+        assert any("pass --destructive to test every operation" in n for n in safe.notes)
+        everything = run("promptlayer", base, phases=["examples"], max_examples=2, destructive=True)
+        assert everything.exit_code == 0, everything.to_json()["summary"]
+        assert ("POST", "createDatasetGroup") in routed_methods(app, "promptlayer")
+
+
+def test_a_document_with_no_read_only_operation_skips_schemathesis(remote: LiveServer) -> None:
+    fragment = Path(__file__).resolve().parents[1] / "contracts" / "promptlayer-seed-000.yaml"
+    report = run(
+        "promptlayer", f"{non_local(remote)}/promptlayer", phases=["examples"], spec=fragment
+    )
+    assert report.phase_rows() == [
+        ("examples", "skip", "no operation of the document is read-only")
+    ]
+    assert report.exit_code == 0

@@ -19,7 +19,7 @@ import itertools
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
@@ -331,8 +331,12 @@ class Suite:
         mock_credentials: Mapping[str, str] | None = None,
         sigv4_service: str | None = None,
         schemathesis_mock_options: Mapping[str, Any] | None = None,
+        read_only_operations: Sequence[str] = (),
     ) -> None:
         self.api = api
+        # Operations that change nothing although their method is not GET (e.g. AWS's POST
+        # .../list): Schemathesis may call them on a target where it must not change data.
+        self.read_only_operations = tuple(read_only_operations)
         # Settings.options of the in-process mock while Schemathesis runs (the behaviour phase
         # gets a fresh mock with the API's defaults).
         self.schemathesis_mock_options = dict(schemathesis_mock_options or {})

@@ -239,6 +239,20 @@ def _conform_at(
     if signing is not None:
         report.notes.append(signing.describe())
 
+    destructive = (
+        options.destructive if options.destructive is not None else (local or root is not None)
+    )
+    operation_ids = None if destructive else read_only_operations(spec, api, suite)
+    if st_phases and operation_ids is not None:
+        report.notes.append(
+            "schemathesis phases: only operations that change no data "
+            f"({', '.join(operation_ids) or 'none'}) against this target; "
+            "pass --destructive to test every operation"
+        )
+        if not operation_ids:
+            report.schemathesis_skipped = "no operation of the document is read-only"
+            st_phases = []
+
     if st_phases:
         if not schemathesis_available():
             raise UsageError(
@@ -271,6 +285,7 @@ def _conform_at(
                 env=signing.child_env() if signing is not None else None,
                 exclude_checks=[*excluded_checks(api), *options.exclude_checks],
                 mode=None if options.mode == "all" else options.mode,
+                operation_ids=operation_ids,
                 on_line=echo,
             )
         for check, why in excluded_checks(api).items():
@@ -284,11 +299,6 @@ def _conform_at(
         if suite is None:
             report.notes.append(f"no behaviour scenarios for {api} yet")
         else:
-            destructive = (
-                options.destructive
-                if options.destructive is not None
-                else (local or root is not None)
-            )
             target = Target(
                 api=api,
                 base_url=base_url,
@@ -318,6 +328,21 @@ def _conform_at(
             finally:
                 target.close()
     return report
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def read_only_operations(spec: Path, api: str, suite: Suite | None) -> list[str]:
+    """The operations of ``spec`` that change no data: safe methods, and those the API's suite
+    names (AWS lists with POST)."""
+    named = set(suite.read_only_operations) if suite is not None else set()
+    document = Referee(load_document(spec, api))
+    return [
+        op.operation_id
+        for op in document.operations.values()
+        if op.method in SAFE_METHODS or op.operation_id in named
+    ]
 
 
 def _signing(

@@ -27,6 +27,7 @@ class GateReport:
     behaviour: list[ScenarioResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     connection_error: str | None = None
+    schemathesis_skipped: str | None = None  # why the Schemathesis phases did not run
 
     # -- verdicts ---------------------------------------------------------------------------
 
@@ -45,6 +46,8 @@ class GateReport:
                 )
                 detail = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
                 rows.append((phase, status, detail or "no scenarios"))
+            elif st is None and self.schemathesis_skipped:
+                rows.append((phase, "skip", self.schemathesis_skipped))
             elif st is not None:
                 info = st.phases.get(phase, {})
                 status = str(info.get("status") or ("error" if not st.passed else "unknown"))

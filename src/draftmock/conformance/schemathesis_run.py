@@ -124,10 +124,13 @@ def run_schemathesis(
     env: Mapping[str, str] | None = None,
     mode: str | None = None,
     exclude_checks: Sequence[str] = (),
+    operation_ids: Sequence[str] | None = None,
     timeout: float = 1800,
     on_line: Callable[[str], None] | None = None,
 ) -> SchemathesisResult:
-    """One ``schemathesis run`` with every check enabled; the reports are parsed back."""
+    """One ``schemathesis run`` with every check enabled; the reports are parsed back.
+
+    ``operation_ids``: only these operations (None: every operation of the document)."""
     with tempfile.TemporaryDirectory(prefix="draftmock-st-") as scratch:
         reports = Path(scratch) / "reports"
         command = [sys.executable, "-m", "schemathesis.cli"]
@@ -159,6 +162,8 @@ def run_schemathesis(
             command += ["--exclude-checks", ",".join(exclude_checks)]
         if mode is not None:
             command += ["--mode", mode]
+        for operation_id in operation_ids or ():
+            command += ["--include-operation-id", operation_id]
         for name, value in (headers or {}).items():
             command += ["--header", f"{name}: {value}"]
         child_env = {**os.environ, **(env or {}), "NO_COLOR": "1"}

@@ -20,7 +20,11 @@ PREDEFINED = "AGENTCORE_EVALUATION_PREDEFINED_V1"
 IN_PROGRESS = ("CREATING", "UPDATING", "DELETING")
 UNKNOWN = "draftmock_conform_unknown-0000000000"
 
-suite = Suite("agentcore", sigv4_service="bedrock-agentcore")
+suite = Suite(
+    "agentcore",
+    sigv4_service="bedrock-agentcore",
+    read_only_operations=("ListDatasets", "ListDatasetVersions", "ListDatasetExamples"),
+)
 
 
 def _json(response: httpx.Response) -> Any:
