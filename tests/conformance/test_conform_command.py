@@ -68,6 +68,9 @@ def test_an_unreachable_target_is_exit_2() -> None:
     done = draftmock("conform", "promptlayer", "--base-url", f"http://127.0.0.1:{port}")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "cannot reach" in done.stdout
+    compared = draftmock("diff", "promptlayer", "--base-url", f"http://127.0.0.1:{port}")
+    assert compared.returncode == 2, compared.stdout + compared.stderr
+    assert "cannot reach" in compared.stdout
 
 
 def test_usage_errors_are_exit_2() -> None:

@@ -333,3 +333,13 @@ def test_a_document_with_no_read_only_operation_skips_schemathesis(remote: LiveS
         ("examples", "skip", "no operation of the document is read-only")
     ]
     assert report.exit_code == 0
+
+
+def test_headers_given_with_header_are_sent(remote: LiveServer) -> None:
+    """--header instead of --api-key: the key travels on every request all the same."""
+    base = f"{remote.url}/promptlayer"
+    keyed = run("promptlayer", base, api_key=None, headers={"X-API-KEY": KEYS["promptlayer"]})
+    assert keyed.exit_code == 0, [(r.name, r.reason) for r in keyed.behaviour]
+    assert by_name(keyed)["one_draft_per_group"].status == "passed"
+    keyless = by_name(run("promptlayer", base, api_key=None))["one_draft_per_group"]
+    assert keyless.status == "skipped" and "(401)" in keyless.reason
