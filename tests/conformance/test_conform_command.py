@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from draftmock.conformance.behaviour import ScenarioResult
+from draftmock.conformance.behaviour import Exchange, ScenarioResult
 from draftmock.conformance.diff import compare, diff, normalise, shape
 from draftmock.conformance.gate import ConformOptions
 from draftmock.server.app import DraftmockApp
@@ -178,12 +178,26 @@ def test_diff_reports_status_check_and_transition_differences() -> None:
 def test_volatile_values_are_normalised_and_shapes_compared() -> None:
     a = {"id": 7, "created_at": "2026-01-01T00:00:00Z", "name": "x", "rows": [[1, "a"]]}
     b = {"id": 9, "created_at": "2027-02-02T00:00:00Z", "name": "y", "rows": [[2, "b"]]}
-    assert normalise(a)["id"] == normalise(b)["id"] == "<id>"
+    assert normalise(a)["id"] == normalise(b)["id"] == 0
+    assert normalise(a)["created_at"] == "<timestamp>"
+    assert normalise({"datasetId": "ds-1"}) == {"datasetId": "<datasetId>"}
     assert shape(normalise(a)) == shape(normalise(b))
     assert shape({"id": 1}) != shape({"id": "1"})
+    # Normalising keeps each value's type: a changed type is still a difference.
+    assert shape(normalise({"id": 1})) != shape(normalise({"id": "1"}))
+    epoch = {**a, "created_at": 1767225600.0}
+    assert shape(normalise(a)) != shape(normalise(epoch))
     mock, target = ScenarioResult("pl", "s", "t"), ScenarioResult("pl", "s", "t")
     target.status = "failed"
     assert [d.kind for d in compare(mock, target)] == ["scenario"]
+    target.status = "passed"
+    mock.exchanges.append(Exchange("create", "op", "POST", "/x", 201, {"dataset": a}))
+    target.exchanges.append(Exchange("create", "op", "POST", "/x", 201, {"dataset": b}))
+    assert compare(mock, target) == []  # other ids, times and names: the same shape
+    target.exchanges.append(
+        Exchange("create", "op", "POST", "/x", 201, {"dataset": {**b, "id": "9"}})
+    )
+    assert [(d.step, d.kind) for d in compare(mock, target)] == [("create", "shape")]
 
 
 def test_schemathesis_and_behaviour_get_their_own_in_process_mocks() -> None:
