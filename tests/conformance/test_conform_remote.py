@@ -343,3 +343,19 @@ def test_headers_given_with_header_are_sent(remote: LiveServer) -> None:
     assert by_name(keyed)["one_draft_per_group"].status == "passed"
     keyless = by_name(run("promptlayer", base, api_key=None))["one_draft_per_group"]
     assert keyless.status == "skipped" and "(401)" in keyless.reason
+
+
+def test_schemathesis_is_signed_from_the_aws_chain(aws: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "credentials").write_text(
+        "[conform]\naws_access_key_id = draftmock-signed\naws_secret_access_key = draftmock-secret\n"
+    )
+    aws.setenv("AWS_PROFILE", "conform")
+    app = hidden_app()
+    with LiveServer(app) as live:
+        report = run("agentcore", f"{live.url}/agentcore", phases=["examples"], max_examples=2)
+    assert report.exit_code == 0, report.to_json()["summary"]
+    journal = app.inner.runtime.world().journal.query(api="agentcore", limit=100_000)
+    # The key's secret is known to the mock: a 2xx means the signature verified (unsigned, every
+    # request is refused with 403: test_sigv4.test_without_signing_everything_is_refused).
+    succeeded = {e.operation_id for e in journal if 200 <= e.status < 300}
+    assert "ListDatasets" in succeeded and len(succeeded) >= 3, succeeded

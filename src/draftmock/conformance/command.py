@@ -81,7 +81,8 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
         "--destructive",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="run scenarios that leave data behind (default: only against local/draftmock)",
+        help="run the scenarios, and let Schemathesis call the operations, that change or leave "
+        "data behind (default: only against a local URL or a draftmock)",
     )
     parser.add_argument(
         "--region",
