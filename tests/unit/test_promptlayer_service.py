@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from draftmock.ids import Ids
 from draftmock.jobs import Scheduler
+from draftmock.state_codec import decode, encode
 from draftmock.vendors._kit import Blobs, Context, Jobs, Settings
 from draftmock.vendors.promptlayer import fixture, service
 from draftmock.vendors.promptlayer.errors import ConflictError, NotFoundError, PromptLayerError
@@ -181,3 +183,24 @@ def test_file_format_errors(name: str, raw: bytes, message: str) -> None:
     if name != "f.xlsx":
         with pytest.raises(PromptLayerError, match="not valid base64"):
             service.parse_file(name, base64.b64encode(raw).decode() + "!")
+
+
+def test_group_names_and_drafts_are_found_among_many_groups_and_after_a_json_dump() -> None:
+    h = Harness()
+    for i in range(200):
+        service.create_group(h.ctx(), KEY, f"g{i}", None, None, [])
+    with pytest.raises(PromptLayerError, match="already exists"):
+        service.create_group(h.ctx(), KEY, "g150", None, None, [])
+    with pytest.raises(ConflictError):  # every new group has its draft
+        service.create_draft(h.ctx(), KEY, h.ws.live_group_named("g199").id, None)
+
+    h.backend = decode(json.loads(json.dumps(encode(h.backend))))
+    with pytest.raises(PromptLayerError, match="already exists"):
+        service.create_group(h.ctx(), KEY, "g7", None, None, [])
+    group = h.ws.live_group_named("g7")
+    [draft] = h.ws.versions(group.id)
+    assert draft.is_draft
+    service.save_draft(h.ctx(), KEY, group.id)
+    h.run_jobs_until(102.0)
+    assert h.ws.datasets[draft.id].version_number == 1
+    assert h.ws.latest_published(group.id) is h.ws.datasets[draft.id]

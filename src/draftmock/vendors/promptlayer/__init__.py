@@ -24,7 +24,7 @@ def prune_state(backend: Backend, check: SchemaCheck) -> list[str]:
             problems = check("DatasetGroup", group.to_json())
             if problems:
                 dropped.append(f"dataset group {group.id}: {problems[0]}")
-                del ws.groups[group.id]
+                ws.remove_group(group.id)
         for dataset in list(ws.datasets.values()):
             problems = (
                 ["its group was dropped"]
@@ -33,7 +33,7 @@ def prune_state(backend: Backend, check: SchemaCheck) -> list[str]:
             )
             if problems:
                 dropped.append(f"dataset {dataset.id}: {problems[0]}")
-                del ws.datasets[dataset.id]
+                ws.remove_dataset(dataset.id)
     return dropped
 
 

@@ -181,7 +181,7 @@ def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
                 ],
                 links={k: list(v) for k, v in g.get("links", {}).items()},
             )
-            ws.groups[group.id] = group
+            ws.add_group(group)
             ids.reserve("promptlayer.group", group.id)
             drafts = 0
             numbers: set[int] = set()
@@ -204,16 +204,18 @@ def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
                     )
                 numbers.add(v["version_number"])
                 drafts += v["version_number"] == -1
-                ws.datasets[v["id"]] = Dataset(
-                    id=v["id"],
-                    group_id=group.id,
-                    version_number=v["version_number"],
-                    user_id=v.get("user_id", owner),
-                    created_at=_time(v.get("created_at"), created),
-                    updated_at=_time(v.get("created_at"), created),
-                    column_names=columns,
-                    rows=rows,
-                    filter_params=v.get("filter_params"),
+                ws.add_dataset(
+                    Dataset(
+                        id=v["id"],
+                        group_id=group.id,
+                        version_number=v["version_number"],
+                        user_id=v.get("user_id", owner),
+                        created_at=_time(v.get("created_at"), created),
+                        updated_at=_time(v.get("created_at"), created),
+                        column_names=columns,
+                        rows=rows,
+                        filter_params=v.get("filter_params"),
+                    )
                 )
                 ids.reserve("promptlayer.dataset", v["id"])
             if drafts > 1:

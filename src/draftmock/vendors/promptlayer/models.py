@@ -159,9 +159,35 @@ class Workspace:
     datasets: dict[int, Dataset] = field(default_factory=dict)
     request_logs: dict[int, RequestLog] = field(default_factory=dict)
     traces: dict[str, Trace] = field(default_factory=dict)
+    # Indexes, so a write costs the same with ten groups or ten thousand. Groups and datasets are
+    # added and removed only through the methods below, which keep them current.
+    group_ids_by_name: dict[str, list[int]] = field(default_factory=dict)
+    dataset_ids_by_group: dict[int, list[int]] = field(default_factory=dict)
+
+    def add_group(self, group: DatasetGroup) -> None:
+        self.groups[group.id] = group
+        self.group_ids_by_name.setdefault(group.name, []).append(group.id)
+
+    def remove_group(self, group_id: int) -> None:
+        group = self.groups.pop(group_id)
+        self.group_ids_by_name[group.name].remove(group_id)
+
+    def add_dataset(self, dataset: Dataset) -> None:
+        self.datasets[dataset.id] = dataset
+        self.dataset_ids_by_group.setdefault(dataset.group_id, []).append(dataset.id)
+
+    def remove_dataset(self, dataset_id: int) -> None:
+        dataset = self.datasets.pop(dataset_id)
+        self.dataset_ids_by_group[dataset.group_id].remove(dataset_id)
+
+    def live_group_named(self, name: str) -> DatasetGroup | None:
+        groups = (self.groups[i] for i in self.group_ids_by_name.get(name, ()))
+        return next((g for g in groups if not g.is_deleted), None)
 
     def versions(self, group_id: int) -> list[Dataset]:
-        return [d for d in self.datasets.values() if d.group_id == group_id and not d.is_deleted]
+        """The group's datasets that are not deleted, oldest first."""
+        datasets = (self.datasets[i] for i in self.dataset_ids_by_group.get(group_id, ()))
+        return [d for d in datasets if not d.is_deleted]
 
     def draft(self, group_id: int) -> Dataset | None:
         """The group's editable draft (file imports own their drafts and are not it)."""

@@ -74,7 +74,7 @@ def _new_dataset(ctx: Ctx, ws: Workspace, group: DatasetGroup, key: ApiKey) -> D
         created_at=ctx.now,
         updated_at=ctx.now,
     )
-    ws.datasets[dataset.id] = dataset
+    ws.add_dataset(dataset)
     group.updated_at = ctx.now
     return dataset
 
@@ -97,7 +97,7 @@ def create_group(
 ) -> tuple[DatasetGroup, Dataset]:
     """A new group and its initial, empty draft, in one step."""
     ws = workspace_of(ctx, key, workspace_id)
-    if any(g.name == name and not g.is_deleted for g in ws.groups.values()):
+    if ws.live_group_named(name) is not None:
         raise PromptLayerError(f"A dataset group named {name!r} already exists in this workspace")
     wanted = [ExternalId(e["source"], e["external_id"]) for e in external_ids]
     for ext in wanted:
@@ -112,7 +112,7 @@ def create_group(
         folder_id=folder_id,
         external_ids=_unique(wanted),
     )
-    ws.groups[group.id] = group
+    ws.add_group(group)
     return group, _new_dataset(ctx, ws, group, key)
 
 
