@@ -359,3 +359,41 @@ def test_schemathesis_is_signed_from_the_aws_chain(aws: pytest.MonkeyPatch, tmp_
     # request is refused with 403: test_sigv4.test_without_signing_everything_is_refused).
     succeeded = {e.operation_id for e in journal if 200 <= e.status < 300}
     assert "ListDatasets" in succeeded and len(succeeded) >= 3, succeeded
+
+
+LISTINGS = {"lunary": "listDatasets", "omni": "listDocuments", "agentcore": "ListDatasets"}
+
+
+@pytest.mark.parametrize("api", sorted(LISTINGS))
+def test_scenarios_clean_up_after_themselves(
+    remote: LiveServer, api: str, aws: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Where the API can delete what a scenario made, nothing the run created is left."""
+    import httpx
+
+    from draftmock.conformance.gate import spec_path
+    from draftmock.conformance.referee import Referee
+    from draftmock.conformance.sigv4 import SigV4HttpxAuth, SigV4Signing
+    from draftmock.spec.document import load_document
+
+    aws.setenv("DRAFTMOCK_CONFORM_OMNI_MODEL_ID", OMNI_MODEL)
+    aws.setenv("AWS_ACCESS_KEY_ID", "draftmock-signed")
+    aws.setenv("AWS_SECRET_ACCESS_KEY", "draftmock-secret")
+    base = f"{remote.url}/{api}"
+    report = run(api, base, destructive=False)  # no rate-limit runs: the listing below must pass
+    assert report.exit_code == 0, [(r.name, r.reason) for r in report.behaviour]
+    assert sum(r.status == "passed" for r in report.behaviour) >= 2
+    listing = Referee(load_document(spec_path(api), api)).operation(LISTINGS[api])
+    auth = SigV4HttpxAuth(
+        SigV4Signing("bedrock-agentcore", "us-east-1", "draftmock-signed", "draftmock-secret")
+    )
+    with httpx.Client(auth=auth if api == "agentcore" else None) as client:
+        headers = {"Authorization": f"Bearer {KEYS[api]}"} if api in KEYS else {}
+        left = client.request(
+            listing.method,
+            base + listing.path,
+            headers=headers,
+            json={} if listing.method == "POST" else None,
+        )
+    assert left.status_code == 200, left.text
+    assert "conform" not in left.text, left.text[:2000]
