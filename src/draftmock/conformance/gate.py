@@ -8,6 +8,7 @@ advances its clock instead of sleeping.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -103,8 +104,17 @@ def mock_server(
         app: Any = DraftmockApp(runtime)
     else:
         app = app_factory()
-    with LiveServer(app) as server:
-        yield server.url
+    server = LiveServer(app)
+    # Schemathesis probes with requests no HTTP server accepts (a NUL byte in a header): the
+    # server's own warning about each would interleave with the progress lines.
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    level = uvicorn_log.level
+    uvicorn_log.setLevel(logging.ERROR)
+    try:
+        with server:
+            yield server.url
+    finally:
+        uvicorn_log.setLevel(level)
 
 
 def probe_draftmock(base_url: str, api: str, client: httpx.Client) -> str | None:
