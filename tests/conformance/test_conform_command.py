@@ -82,6 +82,17 @@ def test_usage_errors_are_exit_2() -> None:
     assert stopped.returncode == 2, stopped.stdout + stopped.stderr
 
 
+def test_an_unwritable_report_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for option in ("--report", "--junit-xml"):
+        done = draftmock(
+            "conform", "promptlayer", "--phases", "behaviour", option, str(blocker / "r")
+        )
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "cannot write" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 BAD_URLS = ["http://[::1", "http://", "ftp://example.test", "http://example.test:99999"]
 BAD_NUMBERS = [["--poll-interval", "0"], ["--timeout", "-1"]]
 

@@ -174,17 +174,23 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, MockError) as exc:
         print(f"draftmock {args.command}: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a report that cannot be written
+        print(
+            f"draftmock {args.command}: cannot write {exc.filename}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _conform(options: Any) -> int:
     from draftmock.conformance.gate import conform
 
     report = conform(options, stream=sys.stderr)
+    report.print_summary(sys.stdout)
     if options.report is not None:
         report.write_json(options.report)
     if options.junit_xml is not None:
         report.write_junit(options.junit_xml)
-    report.print_summary(sys.stdout)
     return report.exit_code
 
 
@@ -192,7 +198,7 @@ def _diff(options: Any) -> int:
     from draftmock.conformance.diff import diff
 
     result = diff(options, stream=sys.stderr)
+    result.print(sys.stdout)
     if options.report is not None:
         result.write_json(options.report)
-    result.print(sys.stdout)
     return result.exit_code
