@@ -41,12 +41,14 @@ def test_an_injected_429_is_the_vendors_own(mock: Mock) -> None:
     assert set(limited.json()) == {"message"}  # Lunary's envelope
     for name in ("Rate-Limit-Remaining", "Rate-Limit-Reset", "Rate-Limit-Total"):
         assert limited.headers[name].isdigit()
+    assert limited.headers["Retry-After"] == "1"  # documented for Lunary's 429
     assert lunary.get("/v1/datasets-v2").status_code == 200  # count 1: the next call is real
 
     add(mock, {"api": "omni", "operation": "listDocuments", "status": 429, "count": 1})
     omni = mock.client("omni", OMNI).get("/v1/documents")
     assert omni.status_code == 429
     assert omni.json()["error"] == "Too Many Requests"
+    assert omni.headers["Retry-After"] == "1"
 
     add(mock, {"api": "agentcore", "operation": "ListDatasets", "status": 500, "count": 1})
 

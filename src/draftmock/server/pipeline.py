@@ -160,7 +160,9 @@ class ApiPipeline:
 
     def _fault(self, op: Operation, status: int, message: str, request: Request) -> Reply:
         """The vendor's own error for ``status``; the spec's example if the vendor has none."""
-        reply = fault_reply(self.vendor, status, message, request.request_id)
+        reply = fault_reply(
+            self.vendor, status, message, request.request_id, document=self.api.document, op=op
+        )
         if reply.status == status and not reply_problems(op, reply):
             return reply
         return preferred_reply(self.api.document, op, Preference(code=status))
