@@ -7,7 +7,8 @@
         draftmock.advance(2)
 
 Fixtures: ``draftmock_server`` (one server per test session, on a free loopback port, frozen
-clock), ``draftmock`` (per test: state reset first; clients, clock control), ``draftmock_session``
+clock), ``draftmock`` (per test: state reset, fault rules and progressions cleared, the
+plugin's own server's clock frozen again; clients, clock control), ``draftmock_session``
 (per test: an isolated session instead of a reset, so tests can share a server in parallel).
 Options: ``--draftmock-url URL`` uses an already running server instead of starting one.
 
@@ -156,6 +157,8 @@ def draftmock(draftmock_server: DraftmockServer) -> Iterator[Draftmock]:
     handle.reset()
     handle.control("DELETE", "faults")
     handle.control("DELETE", "progression")
+    if draftmock_server.runtime is not None:  # a server of our own: time stands still again
+        handle.freeze()
     yield handle
     handle.close()
 
