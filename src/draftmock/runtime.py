@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from draftmock.clock import VirtualClock
-from draftmock.errors import ConfigError
+from draftmock.errors import ConfigError, FixtureError
 from draftmock.faults import Faults
 from draftmock.fixtures import FixtureSource, FixtureValidator
 from draftmock.ids import Ids
@@ -147,7 +147,7 @@ class Runtime:
         now = self.clock.now()
         for source in self.fixtures:
             if source.api == api:
-                vendor.load_fixture(backend, source.data, world.ids, now)
+                _load(vendor, backend, source, world.ids, now)
         world.backends[api] = backend
 
     def reset(self, api: str | None = None, world_name: str | None = None) -> None:
@@ -209,9 +209,12 @@ class Runtime:
             before = self.snapshot(world)
             try:
                 for source in sources:
-                    vendor = self.vendors[source.api]
-                    vendor.load_fixture(
-                        world.backends[source.api], source.data, world.ids, self.clock.now()
+                    _load(
+                        self.vendors[source.api],
+                        world.backends[source.api],
+                        source,
+                        world.ids,
+                        self.clock.now(),
                     )
             except Exception:
                 self.restore(world, before)
@@ -260,3 +263,11 @@ class Runtime:
         for name in self.worlds():
             ran.extend(self.tick(self.world(name)))
         return ran
+
+
+def _load(vendor: Vendor[Any], backend: Any, source: FixtureSource, ids: Ids, now: float) -> None:
+    """The vendor's loader over one fixture source; its own findings name the file too."""
+    try:
+        vendor.load_fixture(backend, source.data, ids, now)
+    except FixtureError as error:
+        raise FixtureError(f"{source.origin}: {source.api} fixture: {error}") from error

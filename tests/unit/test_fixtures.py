@@ -86,5 +86,6 @@ def test_inconsistent_promptlayer_data_names_the_field(
     )
     with pytest.raises(FixtureError) as error:
         build_runtime(apis=["promptlayer"], fixtures=[bad])
+    assert str(error.value).startswith(f"{bad}: promptlayer fixture: ")
     assert field in str(error.value)
     assert why in str(error.value)
