@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 
 def _free_port() -> int:
@@ -136,3 +137,27 @@ def test_options_parse_as_json_values() -> None:
         assert "API.NAME=VALUE" in str(error)
     else:
         raise AssertionError("a malformed option was accepted")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            "agentcore.max_versions=abc",
+            "option agentcore.max_versions=\"abc\": 'abc' is not of type",
+        ),
+        ("omni.rate_limit=-1", "option omni.rate_limit=-1: -1 is less than the minimum of 0"),
+        ("lunary.ratelimit=5", "option lunary.ratelimit: unknown (known: lunary.rate_limit)"),
+        ("nope.rate_limit=5", "option nope.*: no API named 'nope'"),
+    ],
+)
+def test_a_bad_option_stops_start_up_with_a_clear_message(option: str, message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "draftmock", "serve", "--option", option, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

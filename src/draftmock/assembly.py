@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from draftmock.clock import VirtualClock
 from draftmock.errors import ConfigError
@@ -45,6 +49,8 @@ def build_runtime(
         raise ConfigError(f"no API named {', '.join(sorted(missing))} (or its spec is missing)")
     if not vendors:
         raise ConfigError(f"no API documents found in {specs}")
+    if settings is not None:
+        check_options(settings.options)
     paths = list(fixtures) if fixtures is not None else default_fixture_paths()
     sources = [s for s in read_fixture_paths(paths, VENDORS) if s.api in vendors]
     return Runtime(
@@ -56,3 +62,18 @@ def build_runtime(
         seed=seed,
         journal_limit=journal_limit,
     )
+
+
+def check_options(options: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse, at start-up, a setting no API reads or a value its schema does not allow."""
+    for api, named in options.items():
+        if api not in VENDORS:
+            raise ConfigError(f"option {api}.*: no API named {api!r} (known: {', '.join(VENDORS)})")
+        known = VENDORS[api].options
+        for name, value in named.items():
+            if name not in known:
+                choices = ", ".join(f"{api}.{n}" for n in sorted(known)) or "none"
+                raise ConfigError(f"option {api}.{name}: unknown (known: {choices})")
+            error = best_match(Draft202012Validator(known[name]).iter_errors(value))
+            if error is not None:
+                raise ConfigError(f"option {api}.{name}={json.dumps(value)}: {error.message}")

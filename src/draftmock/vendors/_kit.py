@@ -253,6 +253,8 @@ class Vendor(Generic[B]):
     precheck: Callable[[Context[B], str, dict[str, Any], Any], None] | None = None
     # After a spec reload (serve --watch): drop what no longer validates, say what was dropped.
     prune_state: Callable[[B, SchemaCheck], list[str]] | None = None
+    # The settings it reads (``serve --option API.NAME=VALUE``): name -> JSON Schema of the value.
+    options: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class SlidingWindowLimiter:

@@ -47,4 +47,8 @@ vendor: Vendor[Backend] = Vendor(
     render_no_route=errors.render_no_route,
     jobs=service.JOBS,
     status_operations=frozenset({"GetDataset"}),
+    options={
+        "max_versions": {"type": "integer", "minimum": 0},
+        "max_examples_per_dataset": {"type": "integer", "minimum": 0},
+    },
 )

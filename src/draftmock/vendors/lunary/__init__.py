@@ -71,4 +71,5 @@ vendor: Vendor[Backend] = Vendor(
     render_violations=errors.render_violations,
     render_no_route=errors.render_no_route,
     precheck=precheck,
+    options={"rate_limit": {"type": ["integer", "null"], "minimum": 0}},  # per minute; 0: off
 )

@@ -49,4 +49,5 @@ vendor: Vendor[Backend] = Vendor(
     render_error=errors.render_error,
     render_violations=errors.render_violations,
     render_no_route=errors.render_no_route,
+    options={"rate_limit": {"type": ["integer", "null"], "minimum": 0}},  # per minute; 0: off
 )
