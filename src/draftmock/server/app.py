@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from typing import Any
 
@@ -166,7 +167,20 @@ def encode_body(reply: Reply) -> bytes:
     try:
         return orjson.dumps(reply.body)
     except TypeError:  # integers beyond 64 bits or lone surrogates echoed from the request
-        return json.dumps(reply.body, separators=(",", ":")).encode("ascii")
+        return json.dumps(_finite(reply.body), separators=(",", ":"), allow_nan=False).encode(
+            "ascii"
+        )
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as null, as orjson writes them: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
