@@ -109,6 +109,7 @@ def test_a_client_per_api_with_default_credentials_and_clock_control(
 
         def test_steering_is_gone_in_the_next_test_2(draftmock):
             assert draftmock.control("GET", "clock")["frozen"] is True
+            assert draftmock.control("GET", "sessions")["sessions"] == ["default"]
             pl = draftmock.client("promptlayer")
             assert pl.post("/api/public/v2/dataset-versions/save-draft", json={"dataset_group_id": 124}).status_code == 202
             draftmock.advance(2)

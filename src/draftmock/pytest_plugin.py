@@ -171,4 +171,5 @@ def draftmock_session(
     handle = Draftmock(draftmock_server.url, session=name)
     handle.reset()
     yield handle
+    handle.control("DELETE", f"sessions/{name}")  # long suites do not pile up states
     handle.close()

@@ -135,6 +135,14 @@ class Runtime:
     def worlds(self) -> list[str]:
         return sorted(self._worlds)
 
+    def drop_world(self, name: str) -> bool:
+        """Forget a session's world (its state, jobs, journal); False if there was none. The
+        default world cannot be dropped: reset it instead."""
+        if name == DEFAULT_WORLD:
+            raise ConfigError("the default state cannot be deleted; reset it instead")
+        with self._worlds_lock:
+            return self._worlds.pop(name, None) is not None
+
     def _new_world(self, name: str) -> World:
         world = World(name, self.seed, self.journal_limit)
         for api in self.vendors:

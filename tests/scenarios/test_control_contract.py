@@ -280,6 +280,28 @@ def test_state_snapshots_seed_and_reset(control: Control, mock: Mock) -> None:
     refused(control("reset", "POST", "/__draftmock/reset", 400, content=b"[1]"), "object")
 
 
+def test_sessions(control: Control, mock: Mock) -> None:
+    pl = mock.client("promptlayer", KEY | {"X-Draftmock-Session": "doomed"})
+    draft = {"dataset_group_id": 123}
+    assert pl.post(f"{V2}/dataset-versions/create-draft", json=draft).status_code == 201
+    as_doomed = {"X-Draftmock-Session": "doomed"}
+    control(
+        "saveSnapshot", "POST", "/__draftmock/snapshots", 201, json={"name": "s"}, headers=as_doomed
+    )
+    assert "doomed" in control("listSessions", "GET", "/__draftmock/sessions", 200)["sessions"]
+    assert control("deleteSession", "DELETE", "/__draftmock/sessions/doomed", 200) == {
+        "deleted": "doomed"
+    }
+    assert "doomed" not in control("listSessions", "GET", "/__draftmock/sessions", 200)["sessions"]
+    refused(control("deleteSession", "DELETE", "/__draftmock/sessions/doomed", 404), "doomed")
+    refused(control("deleteSession", "DELETE", "/__draftmock/sessions/default", 400), "reset")
+    # The name starts afresh from the fixtures, without the old snapshots.
+    assert pl.post(f"{V2}/dataset-versions/create-draft", json=draft).status_code == 201
+    snapshots = control("listSnapshots", "GET", "/__draftmock/snapshots", 200, headers=as_doomed)
+    assert snapshots["snapshots"] == []
+    control("deleteSession", "DELETE", "/__draftmock/sessions/doomed", 200)
+
+
 def test_blobs(control: Control, mock: Mock) -> None:
     dataset = client(mock.url).get_dataset(datasetId=FIXTURE_DATASET)
     path = httpx.URL(dataset["downloadUrl"]).path

@@ -479,6 +479,17 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         runtime.restore(world, snapshots[key])
         return {"world": world.name, "restored": key[1]}
 
+    async def session_list(request: Request) -> Any:
+        return {"sessions": runtime.worlds()}
+
+    async def session_delete(request: Request) -> Any:
+        name = request.path_params["name"]
+        if not runtime.drop_world(name):
+            raise Refusal(404, f"no session {name!r}")
+        for key in [k for k in snapshots if k[0] == name]:
+            del snapshots[key]
+        return {"deleted": name}
+
     async def seed(request: Request) -> Any:
         world = world_of(request)
         body = await json_body(request)
@@ -552,6 +563,8 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
         Route(f"{PREFIX}/snapshots", endpoint(snapshot_list), methods=["GET", "POST"]),
         Route(f"{PREFIX}/snapshots/{{name}}", endpoint(snapshot_one), methods=["POST", "DELETE"]),
         Route(f"{PREFIX}/seed", endpoint(seed), methods=["POST"]),
+        Route(f"{PREFIX}/sessions", endpoint(session_list)),
+        Route(f"{PREFIX}/sessions/{{name}}", endpoint(session_delete), methods=["DELETE"]),
         Route(f"{PREFIX}/specs/{{api}}", spec),
         Route(f"{PREFIX}/blobs/{{blob_id}}", blob),
         Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
