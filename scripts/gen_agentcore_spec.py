@@ -135,6 +135,21 @@ LINKS: dict[str, dict[str, tuple[str, str]]] = {
         "ListDatasetVersions": ("ListDatasetVersions", "The published versions, newest first."),
         "DeleteDataset": ("DeleteDataset", "Delete the dataset (DELETING, then gone)."),
     },
+    "AddDatasetExamples": {
+        "GetDataset": ("GetDataset", "Poll until UPDATING becomes ACTIVE."),
+        "CreateDatasetVersion": (
+            "CreateDatasetVersion",
+            "Publish the DRAFT with the new examples.",
+        ),
+        "ListDatasetExamples": (
+            "ListDatasetExamples",
+            "The DRAFT's examples, the new ones among them.",
+        ),
+    },
+    "CreateDatasetVersion": {
+        "GetDataset": ("GetDataset", "Poll until UPDATING becomes ACTIVE."),
+        "ListDatasetVersions": ("ListDatasetVersions", "The new version is listed first."),
+    },
 }
 
 

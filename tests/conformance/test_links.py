@@ -152,4 +152,8 @@ def test_agentcore_links_start_from_create_dataset() -> None:
             "DeleteDataset",
         )
     }
+    lifecycle |= {
+        ("AddDatasetExamples", "CreateDatasetVersion"),
+        ("CreateDatasetVersion", "ListDatasetVersions"),
+    }
     assert lifecycle <= _edges("agentcore"), lifecycle - _edges("agentcore")
