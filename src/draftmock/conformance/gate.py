@@ -266,8 +266,8 @@ def _conform_at(
     if st_phases:
         if not schemathesis_available():
             raise UsageError(
-                "schemathesis is not installed (pip install 'schemathesis>=4', or draftmock's "
-                "[test] extra); or pass --phases behaviour"
+                "schemathesis is not installed (pip install 'draftmock[conform]', or "
+                "'schemathesis>=4'); or pass --phases behaviour"
             )
         progress.phase(f"{api}: schemathesis {','.join(st_phases)} against {base_url} ...")
         hooks = "draftmock.conformance.sigv4_hooks" if signing is not None else None
