@@ -39,8 +39,10 @@ def detail(response: httpx.Response) -> list[dict[str, object]]:
         pytest.param(b"null", JSON, ["body"], "dict_type", id="null"),
         pytest.param(b"[123]", JSON, ["body"], "dict_type", id="array"),
         pytest.param(b"dataset_group_id=123", {}, ["body", 0], "json_invalid", id="form"),
-        pytest.param(b"<a>123</a>", {"content-type": "application/xml"}, ["body", 0],
-                     "json_invalid", id="xml"),
+        pytest.param(b"<a>123</a>", {"content-type": "application/xml"}, ["body"],
+                     "model_attributes_type", id="xml"),
+        pytest.param(b'{"dataset_group_id": 123}', {"content-type": "text/plain"}, ["body"],
+                     "model_attributes_type", id="json-sent-as-text"),
         pytest.param(b'{"dataset_group_id": 1e400}', JSON, ["body", 21], "json_invalid",
                      id="number-beyond-float"),
         pytest.param(b'{"dataset_group_id": ' + b"9" * 5000 + b"}", JSON, ["body", 21],
@@ -160,3 +162,23 @@ def test_a_fault_injected_403_carries_the_whole_envelope(mock: Mock, pl: httpx.C
     assert body["success"] is False
     assert body["error"] == "forbidden"
     assert isinstance(body["message"], str) and body["message"]
+
+
+def test_only_json_content_types_are_read_as_json(pl: httpx.Client, mock: Mock) -> None:
+    """As FastAPI: no Content-Type, application/json or application/*+json are parsed; any other
+    body reaches the model unparsed, and the 422 echoes it as the input."""
+    body = b'{"dataset_group_id": 123}'
+    for media_type in ("application/json; charset=utf-8", "application/vnd.promptlayer+json"):
+        assert (
+            pl.post(CREATE_DRAFT, content=body, headers={"content-type": media_type}).status_code
+            == 201
+        )
+        pl.post(f"{V2}/dataset-versions/save-draft", json={"dataset_group_id": 123})
+        mock.advance(ASYNC_DELAY)  # the draft is published: the next create-draft may succeed
+    [error] = detail(pl.post(CREATE_DRAFT, content=body, headers={"content-type": "text/plain"}))
+    assert error == {
+        "type": "model_attributes_type",
+        "loc": ["body"],
+        "msg": "Input should be a valid dictionary or object to extract fields from",
+        "input": '{"dataset_group_id": 123}',
+    }

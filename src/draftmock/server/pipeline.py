@@ -119,7 +119,7 @@ class ApiPipeline:
         """Typed parameters and body, and every way they break the contract."""
         query = _query_values(request.query_string)
         params, violations = _parameters(op, raw_path, query, request.headers)
-        body, body_violations = _body(op, request)
+        body, body_violations = _body(op, request, self.vendor.undeclared_media_types_as_json)
         if body_violations and not violations and self.vendor.precheck is not None:
             self.vendor.precheck(ctx, op.operation_id, params["path"], principal)
         violations.extend(body_violations)
@@ -269,7 +269,7 @@ def _group(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
 
 
-def _body(op: Operation, request: Request) -> tuple[Any, list[Violation]]:
+def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Violation]]:
     spec = op.body
     if spec is None:
         return None, []
@@ -287,6 +287,13 @@ def _body(op: Operation, request: Request) -> tuple[Any, list[Violation]]:
             return None, [
                 Violation(("body",), "contentType", f"unsupported media type {media_type!r}")
             ]
+        if not lenient and not _is_json_media_type(media_type):
+            text = raw.decode("utf-8", "replace")
+            return None, [
+                Violation(
+                    ("body",), "contentType", f"a {media_type} body is not read", instance=text
+                )
+            ]
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -300,6 +307,11 @@ def _body(op: Operation, request: Request) -> tuple[Any, list[Violation]]:
     if validator is None:
         return body, []
     return body, validator.violations(body, ("body",))
+
+
+def _is_json_media_type(media_type: str) -> bool:
+    main, _, sub = media_type.lower().partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
 class _TooDeep(Exception):

@@ -253,6 +253,10 @@ class Vendor(Generic[B]):
     precheck: Callable[[Context[B], str, dict[str, Any], Any], None] | None = None
     # After a spec reload (serve --watch): drop what no longer validates, say what was dropped.
     prune_state: Callable[[B, SchemaCheck], list[str]] | None = None
+    # True: a body whose Content-Type the operation does not declare is read as JSON anyway.
+    # False (FastAPI): only a JSON Content-Type (or none) is read as JSON; any other body stays
+    # unparsed and fails validation as the raw text.
+    undeclared_media_types_as_json: bool = True
     # The settings it reads (``serve --option API.NAME=VALUE``): name -> JSON Schema of the value.
     options: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -52,4 +52,5 @@ vendor: Vendor[Backend] = Vendor(
     jobs={service.COPY_JOB: service.finish_copy, service.PUBLISH_JOB: service.finish_publish},
     status_operations=frozenset({"listDatasets", "getDatasetRows"}),
     prune_state=prune_state,
+    undeclared_media_types_as_json=False,  # FastAPI reads only JSON Content-Types as JSON
 )

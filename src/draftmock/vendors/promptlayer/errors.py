@@ -119,6 +119,11 @@ def _pydantic(v: Violation) -> tuple[str, str]:
         return "missing", "Field required"
     if k == "json":
         return "json_invalid", "JSON decode error"
+    if k == "contentType":  # FastAPI hands the unparsed body to the model
+        return (
+            "model_attributes_type",
+            "Input should be a valid dictionary or object to extract fields from",
+        )
     if k == "type":
         wanted = expected[0] if isinstance(expected, list) and expected else expected
         wanted = (
