@@ -4,6 +4,7 @@ check the reply. No I/O happens here; the ASGI layer reads the body before and w
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import Mapping
@@ -299,8 +300,8 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
     except orjson.JSONDecodeError as exc:
         return None, [Violation(("body", exc.pos), "json", f"invalid JSON: {exc.msg}")]
     try:
-        body = _integral_floats_as_ints(body, 0)
-    except _TooDeep:
+        body = _exact_numbers(body, raw)
+    except (_TooDeep, RecursionError):
         return None, [
             Violation(("body",), "json", f"JSON nested deeper than {MAX_BODY_DEPTH} levels")
         ]
@@ -318,14 +319,34 @@ class _TooDeep(Exception):
     pass
 
 
-def _integral_floats_as_ints(value: Any, depth: int) -> Any:
-    """JSON has one number type: ``2.0`` is a valid ``integer``; hand behaviour code an int."""
+class _Inexact(Exception):
+    pass
+
+
+def _exact_numbers(body: Any, raw: bytes) -> Any:
+    try:
+        return _integral_floats_as_ints(body, 0)
+    except _Inexact:  # an integer beyond 64 bits, which orjson reads as a float
+        return _integral_floats_as_ints(json.loads(raw), 0, exact=True)
+
+
+def _integral_floats_as_ints(value: Any, depth: int, *, exact: bool = False) -> Any:
+    """JSON has one number type: ``2.0`` is a valid ``integer``; hand behaviour code an int.
+    An integral float beyond 64 bits may be an integer orjson could not hold: ``_Inexact``
+    asks for the exact reading (the standard parser's), where integers stay integers."""
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**63 else value
+        if value.is_integer():
+            if abs(value) < 2**63:
+                return int(value)
+            if not exact:
+                raise _Inexact
+        return value
     if isinstance(value, dict | list):
         if depth >= MAX_BODY_DEPTH:
             raise _TooDeep
         if isinstance(value, dict):
-            return {k: _integral_floats_as_ints(v, depth + 1) for k, v in value.items()}
-        return [_integral_floats_as_ints(v, depth + 1) for v in value]
+            return {
+                k: _integral_floats_as_ints(v, depth + 1, exact=exact) for k, v in value.items()
+            }
+        return [_integral_floats_as_ints(v, depth + 1, exact=exact) for v in value]
     return value

@@ -54,8 +54,9 @@ def _ids(dataset: Dataset) -> dict[str, Any]:
 
 
 def _version(text: str) -> str:
-    """Canonical form of a DatasetVersion: DRAFT, or a number without leading zeros."""
-    return text if text == DRAFT else str(int(text))
+    """Canonical form of a DatasetVersion: DRAFT, or a number without leading zeros (read as
+    text: a number of thousands of digits is simply a version that does not exist)."""
+    return text if text == DRAFT else text.lstrip("0") or "0"
 
 
 def _counts_known(dataset: Dataset) -> bool:

@@ -77,6 +77,13 @@ def count_matches(examples: list[Example], conditions: list[dict[str, Any]] | No
     return False
 
 
+def version_number(text: str) -> int | None:
+    """A published version's number, or None when ``text`` names none (not a 64-bit number)."""
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 19:
+        return None
+    return int(text)
+
+
 @dataclass(slots=True)
 class Version:
     number: int
@@ -116,7 +123,8 @@ class Dataset:
         """The examples of ``DRAFT`` or a published number; None if there is no such version."""
         if version == DRAFT:
             return self.draft_examples()
-        found = self.versions.get(int(version))
+        number = version_number(version)
+        found = self.versions.get(number) if number is not None else None
         return list(found.examples) if found else None
 
     def publish(self, number: int, now: float) -> Version:

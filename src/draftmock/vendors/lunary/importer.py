@@ -102,8 +102,65 @@ def parse_csv(content: str) -> list[ParsedItem]:
     return items
 
 
+# Lines nested deeper are refused as unparsable, as request bodies are: every step after
+# parsing walks the value.
+MAX_LINE_DEPTH = 128
+# JavaScript reads every JSON number as a double: integers past 2**53 lose digits, and past
+# ~1.8e308 they are Infinity. Longer digit strings are read as a float, as JSON.parse does.
+_EXACT_DIGITS = 15
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(name)  # NaN and Infinity are not JSON (JSON.parse refuses them)
+
+
+def _parse_int(text: str) -> int | float:
+    return int(text) if len(text) <= _EXACT_DIGITS else float(text)
+
+
+def _too_deep(line: str) -> bool:
+    """True when ``line`` nests arrays or objects more than ``MAX_LINE_DEPTH`` levels."""
+    if line.count("[") + line.count("{") <= MAX_LINE_DEPTH:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_LINE_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def js_number(value: float) -> str:
+    """``String(number)`` as JavaScript computes it for a double."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"  # -0 too
+    text = repr(value)
+    if value.is_integer() and abs(value) < 1e21:
+        if "e" not in text:
+            return text.removesuffix(".0")
+        # Shortest round-trip digits, padded with zeros: 12345678901234567000, not ...168.
+        mantissa, _, exponent = text.partition("e")
+        sign = "-" if mantissa.startswith("-") else ""
+        whole, _, fraction = mantissa.lstrip("-").partition(".")
+        digits = whole + fraction
+        return sign + digits + "0" * (int(exponent) + 1 - len(digits))
+    return text.replace("e+0", "e+").replace("e-0", "e-")
 
 
 def js_string(value: Any) -> str:
@@ -115,15 +172,19 @@ def js_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**21 else js_string(float(value))
+        return str(value) if abs(value) < 10**21 else js_number(_as_double(value))
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        text = repr(value) if math.isfinite(value) else "Infinity"
-        return text.replace("e+0", "e+").replace("e-0", "e-")
+        return js_number(value)
     if isinstance(value, list):
         return ",".join("" if v is None else js_string(v) for v in value)
     return "[object Object]"
+
+
+def _as_double(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _pick(record: dict[str, Any], names: tuple[str, ...]) -> str | None:
@@ -135,8 +196,10 @@ def _pick(record: dict[str, Any], names: tuple[str, ...]) -> str | None:
 def parse_jsonl(content: str) -> list[ParsedItem]:
     items = []
     for line in _lines(content):
+        if _too_deep(line):
+            raise ImportContentError(JSONL_SYNTAX_ERROR)
         try:
-            record = json.loads(line, parse_constant=_reject_constant)
+            record = json.loads(line, parse_constant=_reject_constant, parse_int=_parse_int)
         except ValueError as exc:
             raise ImportContentError(JSONL_SYNTAX_ERROR) from exc
         if not isinstance(record, dict) or not isinstance(record.get("input"), str):

@@ -7,7 +7,6 @@ updateDataset 400 "No fields to update", then 404, then 409; updateDatasetItem 4
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,18 +51,52 @@ def _auto_version(ctx: Ctx, dataset: Dataset, query: Mapping[str, Any]) -> Versi
 # -- datasets ---------------------------------------------------------------------------------
 
 
-def ilike(term: str) -> re.Pattern[str]:
-    """Postgres ``ILIKE '%term%'``: ``%`` and ``_`` are wildcards, a backslash escapes."""
-    parts, i = [], 0
-    while i < len(term):
-        char = term[i]
-        if char == "\\" and i + 1 < len(term):
-            parts.append(re.escape(term[i + 1]))
+class LikePattern:
+    """Postgres ``ILIKE '%term%'`` without a regular expression: ``%`` and ``_`` are wildcards,
+    a backslash escapes. The ``%``-separated segments are matched left to right, each at its
+    earliest position (for such patterns the earliest is always the right choice), so a search
+    costs at most ``len(text) * len(term)`` comparisons and never backtracks."""
+
+    __slots__ = ("_segments",)
+
+    def __init__(self, term: str) -> None:
+        segments: list[list[str | None]] = [[]]  # None stands for ``_``, one character
+        i = 0
+        while i < len(term):
+            char = term[i]
+            if char == "\\" and i + 1 < len(term):
+                segments[-1].append(term[i + 1].lower())
+                i += 1
+            elif char == "%":
+                segments.append([])
+            else:
+                segments[-1].append(None if char == "_" else char.lower())
             i += 1
-        else:
-            parts.append({"%": ".*", "_": "."}.get(char) or re.escape(char))
-        i += 1
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+        self._segments = [s for s in segments if s]
+
+    def search(self, text: str) -> bool:
+        text = text.lower()
+        at = 0
+        for segment in self._segments:
+            found = _find(text, segment, at)
+            if found < 0:
+                return False
+            at = found + len(segment)
+        return True
+
+
+def _find(text: str, segment: list[str | None], start: int) -> int:
+    """The first index >= ``start`` where ``segment`` (``None``: any character) matches."""
+    if None not in segment:
+        return text.find("".join(segment), start)  # type: ignore[arg-type]
+    for at in range(start, len(text) - len(segment) + 1):
+        if all(want is None or text[at + k] == want for k, want in enumerate(segment)):
+            return at
+    return -1
+
+
+def ilike(term: str) -> LikePattern:
+    return LikePattern(term)
 
 
 def list_datasets(ctx: Ctx, key: ApiKey, search: str | None, sort: str) -> list[Dataset]:

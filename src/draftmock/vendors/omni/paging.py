@@ -21,7 +21,8 @@ def decode_cursor(cursor: str) -> int:
     except (binascii.Error, ValueError) as exc:
         raise OmniError("Invalid cursor") from exc
     prefix, _, number = text.partition(":")
-    if prefix != "offset" or not (number.isascii() and number.isdigit()):
+    # An offset no list could reach (beyond 64 bits) is as invalid as a malformed one.
+    if prefix != "offset" or not (number.isascii() and number.isdigit()) or len(number) > 18:
         raise OmniError("Invalid cursor")
     return int(number)
 
