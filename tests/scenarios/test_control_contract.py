@@ -246,10 +246,15 @@ def test_state_snapshots_seed_and_reset(control: Control, mock: Mock) -> None:
     assert control("restoreState", "PUT", "/__draftmock/state", 200, json=dump)["restored"]
     for bad in (
         {},
-        {"state": 5},
-        {"state": {"ids": 1}},
-        {"state": {**dump["state"], "jobs": {"__object__": "draftmock.ids:Ids", "state": 5}}},
-        {"state": {"__dataclass__": "os:PathLike", "fields": {}}},
+        {"format": 1, "state": 5},
+        {"format": 1, "state": {"ids": 1}},
+        {
+            "format": 1,
+            "state": {**dump["state"], "jobs": {"__object__": "draftmock.Ids", "state": 5}},
+        },
+        {"format": 1, "state": {"__dataclass__": "os:PathLike", "fields": {}}},
+        {"format": 2, "state": dump["state"]},
+        {"state": dump["state"]},
     ):
         refused(control("restoreState", "PUT", "/__draftmock/state", 400, json=bad))
     assert control("saveSnapshot", "POST", "/__draftmock/snapshots", 201, json={"name": "s1"})

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from draftmock import state_codec
 from draftmock.clock import ClockError, iso
 from draftmock.errors import ConfigError, FixtureError
 from draftmock.faults import FaultRule
@@ -36,7 +37,6 @@ from draftmock.spec.document import load_document
 from draftmock.spec.operations import CompiledApi, Operation, compile_document
 from draftmock.spec.params import coerce
 from draftmock.spec.schema import Violation
-from draftmock.state_codec import decode, encode
 from draftmock.vendors._kit import Reply
 
 if TYPE_CHECKING:
@@ -442,16 +442,23 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
     async def state(request: Request) -> Any:
         world = world_of(request)
         if request.method == "GET":
-            return {"world": world.name, "state": encode(runtime.snapshot(world))}
+            return {"world": world.name, **state_codec.dump(runtime.snapshot(world))}
         body = await json_body(request)
         if not isinstance(body.get("state"), dict):
             raise Refusal(400, "send the object GET /__draftmock/state returned")
         try:
-            parts = decode(body["state"])
+            parts = state_codec.load(body)
         except ConfigError:
             raise
-        except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
-            raise Refusal(400, f"not a state dump of this server: {exc!r}") from exc
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            OverflowError,
+            RecursionError,
+        ) as exc:
+            raise Refusal(400, f"not a state dump of this server: {exc}") from exc
         runtime.restore(world, parts)
         return {"world": world.name, "restored": True}
 

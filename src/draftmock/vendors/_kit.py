@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from draftmock import state_codec
 from draftmock.ids import Ids
 from draftmock.jobs import Job, Scheduler
 from draftmock.progression import NEVER, Progressions
@@ -269,6 +270,36 @@ class SlidingWindowLimiter:
         self.window = window
         self._hits: dict[str, list[float]] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {"limit": self.limit, "window": self.window, "hits": self._hits}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, SlidingWindowLimiter)
+        return self.__getstate__() == other.__getstate__()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuilt from a state dump: only numbers, checked."""
+        limit, window, hits = state["limit"], state["window"], state["hits"]
+        if not (
+            isinstance(limit, int)
+            and isinstance(window, int | float)
+            and isinstance(hits, dict)
+            and all(
+                isinstance(k, str)
+                and isinstance(v, list)
+                and all(isinstance(t, int | float) for t in v)
+                for k, v in hits.items()
+            )
+        ):
+            raise TypeError("a rate limiter's state holds a limit, a window and hit times")
+        self.limit = limit
+        self.window = float(window)
+        self._hits = {k: [float(t) for t in v] for k, v in hits.items()}
+
     def hit(self, key: str, now: float) -> tuple[bool, int, float]:
         """Record one request; returns (allowed, remaining, seconds until a slot frees)."""
         hits = [t for t in self._hits.get(key, []) if t > now - self.window]
@@ -279,3 +310,6 @@ class SlidingWindowLimiter:
         self._hits[key] = hits
         reset = hits[0] + self.window - now
         return True, self.limit - len(hits), reset
+
+
+state_codec.register("draftmock", Blob, SlidingWindowLimiter)

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from draftmock import state_codec
+
 DRAFT = "DRAFT"
 
 CREATING, UPDATING, DELETING, ACTIVE = "CREATING", "UPDATING", "DELETING", "ACTIVE"
@@ -191,3 +193,8 @@ class Backend:
         if account_id not in self.accounts:
             self.accounts[account_id] = Account(account_id)
         return self.accounts[account_id]
+
+
+state_codec.register(
+    "agentcore", Credential, Example, Version, Dataset, Remembered, PageState, Account, Backend
+)

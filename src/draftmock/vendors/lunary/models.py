@@ -8,8 +8,8 @@ the dataset's name, description and items at one moment, numbered 1, 2, 3, ... p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from draftmock import state_codec
 from draftmock.vendors._kit import SlidingWindowLimiter
 
 PRIVATE = "private"
@@ -99,10 +99,7 @@ class Project:
 
 
 class Limiter(SlidingWindowLimiter):
-    """The kit's sliding-window limiter, rebuilt from a ``/__draftmock/state`` dump too."""
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+    """The kit's sliding-window limiter (its own name in state dumps)."""
 
 
 @dataclass
@@ -118,3 +115,8 @@ class Backend:
         if project_id not in self.projects:
             self.projects[project_id] = Project(project_id)
         return self.projects[project_id]
+
+
+state_codec.register(
+    "lunary", ApiKey, Item, VersionItem, Version, Dataset, Project, Limiter, Backend
+)

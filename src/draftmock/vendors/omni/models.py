@@ -15,6 +15,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from draftmock import state_codec
 from draftmock.vendors._kit import SlidingWindowLimiter
 
 ARCHIVE_RETENTION = 7 * 24 * 3600.0
@@ -213,3 +214,20 @@ class Backend:
         if organization_id not in self.organizations:
             self.organizations[organization_id] = Organization(organization_id)
         return self.organizations[organization_id]
+
+
+state_codec.register(
+    "omni",
+    Role,
+    DraftStatus,
+    User,
+    ApiKey,
+    Branch,
+    Model,
+    Content,
+    Draft,
+    Folder,
+    Document,
+    Organization,
+    Backend,
+)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from draftmock import state_codec
+
 DRAFT = -1
 
 
@@ -214,3 +216,17 @@ class Backend:
         if workspace_id not in self.workspaces:
             self.workspaces[workspace_id] = Workspace(workspace_id)
         return self.workspaces[workspace_id]
+
+
+state_codec.register(
+    "promptlayer",
+    ApiKey,
+    ExternalId,
+    DatasetGroup,
+    Dataset,
+    RequestLog,
+    Span,
+    Trace,
+    Workspace,
+    Backend,
+)
