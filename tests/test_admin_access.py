@@ -23,7 +23,7 @@ def _status(
 ) -> int:
     async def call() -> int:
         transport = httpx.ASGITransport(app=app, client=client)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
             return (await http.get("/__draftmock/clock", headers=headers)).status_code
 
     return asyncio.run(call())

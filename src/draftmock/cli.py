@@ -58,6 +58,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--admin-token", help="token that lets non-loopback callers use /__draftmock/"
     )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a page origin allowed to call the APIs, e.g. http://localhost:5173 (repeatable; "
+        "default: any origin)",
+    )
+    serve.add_argument(
+        "--no-cors", action="store_true", help="no CORS headers; preflights are not answered"
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the control API may be reached by, besides IP addresses, localhost "
+        "and --host (repeatable)",
+    )
     serve.add_argument("--seed", type=int, default=0, help="seed for generated ids")
     serve.add_argument("--log-format", choices=["text", "json"], default="text")
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
@@ -113,6 +132,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from draftmock.assembly import build_runtime
     from draftmock.server.app import DraftmockApp
+    from draftmock.server.cors import CorsPolicy
 
     _configure_logging(args.log_format, args.quiet)
     settings = Settings(
@@ -127,7 +147,14 @@ def serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         journal_limit=args.journal_size,
     )
-    app = DraftmockApp(runtime, admin_token=args.admin_token)
+    if args.no_cors and args.cors_origin:
+        raise ConfigError("--no-cors and --cors-origin contradict each other: choose one")
+    app = DraftmockApp(
+        runtime,
+        admin_token=args.admin_token,
+        cors=None if args.no_cors else CorsPolicy.of(args.cors_origin),
+        allowed_hosts=[args.host, *args.allowed_host],
+    )
     if args.watch:
         from draftmock.assembly import default_fixture_paths
         from draftmock.watch import Watcher
@@ -137,7 +164,14 @@ def serve(args: argparse.Namespace) -> int:
     for slug in runtime.vendors:
         log.info("serving %s at http://%s:%d/%s", slug, args.host, args.port, slug)
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="on"
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        # Open journal streams (server-sent events) must not hold up a stop.
+        timeout_graceful_shutdown=2,
     )
     _tune_garbage_collector()
     uvicorn.Server(config).run()

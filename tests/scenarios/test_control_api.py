@@ -379,7 +379,7 @@ def test_the_journal_stays_bounded_after_100k_requests() -> None:
 
     async def read_back() -> Any:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
             return (await http.get("/__draftmock/requests", params={"limit": 1})).json()
 
     asyncio.run(many())

@@ -30,6 +30,7 @@ OPERATIONS = {
     if method in ("get", "put", "post", "delete")
 }
 CALLED: set[str] = set()
+JSON = {"Content-Type": "application/json"}
 KEY = {"X-API-KEY": "pl-demo-key"}
 V2 = "/api/public/v2"
 
@@ -115,7 +116,7 @@ def test_clock(control: Control) -> None:
     )
     refused(control("moveClock", "POST", "/__draftmock/clock/set", 400, json={"now": 1e300}))
     refused(control("moveClock", "POST", "/__draftmock/clock/advance", 400, json={}), "seconds")
-    refused(control("moveClock", "POST", "/__draftmock/clock/advance", 400, content=b"NaN"), "JSON")
+    refused(control("moveClock", "POST", "/__draftmock/clock/advance", 400, content=b"NaN", headers=JSON), "JSON")
     refused(control("moveClock", "POST", "/__draftmock/clock/rewind", 404), "rewind")
     assert control("getClock", "GET", "/__draftmock/clock", 200)["now"] == later  # none moved it
 
@@ -282,7 +283,7 @@ def test_state_snapshots_seed_and_reset(control: Control, mock: Mock) -> None:
         == "promptlayer"
     )
     refused(control("reset", "POST", "/__draftmock/reset", 400, json={"api": "nope"}), "nope")
-    refused(control("reset", "POST", "/__draftmock/reset", 400, content=b"[1]"), "object")
+    refused(control("reset", "POST", "/__draftmock/reset", 400, content=b"[1]", headers=JSON), "object")
 
 
 def test_sessions(control: Control, mock: Mock) -> None:

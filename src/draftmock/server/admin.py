@@ -7,12 +7,11 @@ from non-loopback addresses are refused unless ``--admin-token`` is set and pres
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import json
 import logging
 import math
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -33,6 +32,7 @@ from draftmock.progression import Progression
 from draftmock.runtime import World
 from draftmock.server import pages
 from draftmock.server.conformance import reply_problems
+from draftmock.server.guard import ControlGuard, is_loopback
 from draftmock.spec.document import load_document
 from draftmock.spec.operations import CompiledApi, Operation, compile_document
 from draftmock.spec.params import coerce
@@ -68,12 +68,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _is_loopback(request: Request) -> bool:
-    if request.client is None:
-        return True  # in-process transports have no peer address
-    try:
-        return ipaddress.ip_address(request.client.host).is_loopback
-    except ValueError:
-        return request.client.host in ("localhost", "testclient")
+    return is_loopback(request)
 
 
 def _number(body: dict[str, Any], key: str, *, required: bool = False) -> float | None:
@@ -176,19 +171,11 @@ def _api_filter(request: Request, body: dict[str, Any], apis: Any) -> str | None
     return str(api) if api is not None else None
 
 
-def _allowed(request: Request, admin_token: str | None) -> bool:
-    if _is_loopback(request):
-        return True
-    presented = request.headers.get("x-draftmock-admin-token")
-    return (
-        admin_token is not None
-        and presented is not None
-        and hmac.compare_digest(presented.encode("utf-8"), admin_token.encode("utf-8"))
-    )
-
-
-def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
+def build_admin(
+    app: DraftmockApp, *, admin_token: str | None, allowed_hosts: Iterable[str] = ()
+) -> ASGIApp:
     runtime = app.runtime
+    guard = ControlGuard(admin_token, allowed_hosts)
     snapshots: dict[tuple[str, str], dict[str, Any]] = {}
     contract = ControlContract()
     control_spec = contract.document.raw
@@ -196,9 +183,9 @@ def build_admin(app: DraftmockApp, *, admin_token: str | None) -> ASGIApp:
     def endpoint(handler: Any) -> Any:
         async def guarded(request: Request) -> Response:
             op = contract.operation(request)
-            if not _allowed(request, admin_token):
-                message = "the control API only answers loopback callers or a valid admin token"
-                return contract.answer(op, 403, {"error": "draftmock", "message": message})
+            refused = guard.refusal(request)
+            if refused is not None:
+                return contract.answer(op, refused.status, _refusal(refused.message))
             try:
                 if op is None:
                     raise Refusal(404, f"nothing is served at {request.url.path}")

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from draftmock.ids import Ids
 from draftmock.runtime import Runtime
 from draftmock.server.admin import build_admin
+from draftmock.server.cors import CorsMiddleware, CorsPolicy
 from draftmock.server.pipeline import ApiPipeline, Request
 from draftmock.spec.document import Document
 from draftmock.spec.operations import compile_document
@@ -32,15 +34,33 @@ MAX_BODY = 256 * 1024 * 1024
 
 
 class DraftmockApp:
-    def __init__(self, runtime: Runtime, *, admin_token: str | None = None) -> None:
+    """``cors``: which page origins may call the APIs (default: any; ``None``: no CORS layer,
+    as ``--no-cors``). ``allowed_hosts``: names besides IP addresses and ``localhost`` that the
+    control API accepts in ``Host`` (``--allowed-host``)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        admin_token: str | None = None,
+        cors: CorsPolicy | None = CorsPolicy(),  # noqa: B008 - immutable
+        allowed_hosts: Iterable[str] = (),
+    ) -> None:
         self.runtime = runtime
         self.apis = {slug: compile_document(runtime.documents[slug]) for slug in runtime.vendors}
         self.pipelines = {
             slug: ApiPipeline(runtime, runtime.vendors[slug], self.apis[slug])
             for slug in runtime.vendors
         }
-        self.admin: ASGIApp = build_admin(self, admin_token=admin_token)
+        self.admin: ASGIApp = build_admin(
+            self, admin_token=admin_token, allowed_hosts=allowed_hosts
+        )
         self._request_ids = Ids(seed=None)
+        self._entry: ASGIApp = (
+            self._serve
+            if cors is None
+            else CorsMiddleware(self._serve, cors, admin_token=admin_token is not None)
+        )
 
     def reload_api(self, slug: str, document: Document) -> list[str]:
         """Swap in a changed spec for ``slug``; returns what state could not be kept."""
@@ -51,6 +71,9 @@ class DraftmockApp:
         return dropped
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._entry(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
