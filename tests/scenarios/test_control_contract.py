@@ -116,7 +116,12 @@ def test_clock(control: Control) -> None:
     )
     refused(control("moveClock", "POST", "/__draftmock/clock/set", 400, json={"now": 1e300}))
     refused(control("moveClock", "POST", "/__draftmock/clock/advance", 400, json={}), "seconds")
-    refused(control("moveClock", "POST", "/__draftmock/clock/advance", 400, content=b"NaN", headers=JSON), "JSON")
+    refused(
+        control(
+            "moveClock", "POST", "/__draftmock/clock/advance", 400, content=b"NaN", headers=JSON
+        ),
+        "JSON",
+    )
     refused(control("moveClock", "POST", "/__draftmock/clock/rewind", 404), "rewind")
     assert control("getClock", "GET", "/__draftmock/clock", 200)["now"] == later  # none moved it
 
@@ -283,7 +288,9 @@ def test_state_snapshots_seed_and_reset(control: Control, mock: Mock) -> None:
         == "promptlayer"
     )
     refused(control("reset", "POST", "/__draftmock/reset", 400, json={"api": "nope"}), "nope")
-    refused(control("reset", "POST", "/__draftmock/reset", 400, content=b"[1]", headers=JSON), "object")
+    refused(
+        control("reset", "POST", "/__draftmock/reset", 400, content=b"[1]", headers=JSON), "object"
+    )
 
 
 def test_sessions(control: Control, mock: Mock) -> None:

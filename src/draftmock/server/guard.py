@@ -148,4 +148,4 @@ def _content_type_refusal(request: Request) -> Refused | None:
         media.startswith("application/") and media.endswith("+json")
     ):
         return None
-    return Refused(415, f"control requests are JSON: Content-Type {media!r} is not accepted")
+    return Refused(415, f"control requests are JSON (application/json): {media!r} is not accepted")
