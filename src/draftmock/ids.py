@@ -1,11 +1,14 @@
 """Identifiers and randomness, owned in one place and seedable.
 
 Every id a vendor hands out comes from an ``Ids`` instance, so a fixed seed reproduces a run.
+Secrets (the keys that sign download URLs) are the exception: ``secret_token`` draws them from
+the operating system, never from a seeded stream, so no seed makes them predictable.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 import string
 import threading
 import uuid
@@ -54,6 +57,11 @@ class Ids:
         """A float in [0, 1), for probabilistic behaviour."""
         with self._lock:
             return self._random.random()
+
+
+def secret_token(nbytes: int = 32) -> str:
+    """An unguessable URL-safe token (``nbytes`` of the operating system's randomness)."""
+    return secrets.token_urlsafe(nbytes)
 
 
 def _as_tuples(value: object) -> object:

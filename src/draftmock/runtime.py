@@ -17,7 +17,7 @@ from draftmock.clock import VirtualClock
 from draftmock.errors import ConfigError, FixtureError
 from draftmock.faults import Faults
 from draftmock.fixtures import FixtureSource, FixtureValidator
-from draftmock.ids import Ids
+from draftmock.ids import Ids, secret_token
 from draftmock.jobs import Job, Scheduler
 from draftmock.journal import Coverage, Journal
 from draftmock.progression import Progressions
@@ -66,6 +66,7 @@ class Runtime:
         self.settings = settings or Settings()
         self.seed = seed
         self.journal_limit = journal_limit
+        self.url_key = secret_token().encode()  # signs download URLs; no seed predicts it
         self._validators = {
             api: FixtureValidator(api, vendor.fixture_schema, self.documents[api])
             for api, vendor in self.vendors.items()
@@ -249,7 +250,7 @@ class Runtime:
             ),
             settings=self.settings,
             request_id=request_id,
-            blobs=Blobs(world.blobs, world.ids),
+            blobs=Blobs(world.blobs, self.url_key),
         )
 
     def tick(self, world: World) -> list[Job]:

@@ -317,13 +317,18 @@ def test_sessions(control: Control, mock: Mock) -> None:
 
 def test_blobs(control: Control, mock: Mock) -> None:
     dataset = client(mock.url).get_dataset(datasetId=FIXTURE_DATASET)
-    path = httpx.URL(dataset["downloadUrl"]).path
+    url = httpx.URL(dataset["downloadUrl"])
+    path = url.raw_path.decode()
     answer = control("getBlob", "GET", path, 200)
     assert answer.text.strip()
+    refused(control("getBlob", "GET", url.path, 403), "signature")
+    mock.runtime.world().blobs.clear()  # a valid link to a file no longer kept
+    refused(control("getBlob", "GET", path, 404), "no such file")
+    dataset = client(mock.url).get_dataset(datasetId=FIXTURE_DATASET)
+    path = httpx.URL(dataset["downloadUrl"]).raw_path.decode()
     ttl = math.ceil(dataset["downloadUrlExpiresAt"].timestamp() - mock.runtime.clock.now())
     mock.advance(ttl + 1)
     refused(control("getBlob", "GET", path, 403), "expired")
-    refused(control("getBlob", "GET", "/__draftmock/blobs/nope", 404))
 
 
 def test_every_control_operation_was_called() -> None:

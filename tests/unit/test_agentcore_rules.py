@@ -58,7 +58,7 @@ class World:
             jobs=Jobs(self.scheduler, "agentcore", self.now),
             settings=self.settings,
             request_id="req",
-            blobs=Blobs({}, self.ids),
+            blobs=Blobs({}, b"key"),
         )
         ctx.failure = failure
         return ctx

@@ -63,7 +63,7 @@ class Harness:
             jobs=Jobs(Scheduler(), "omni", self.now),
             settings=self.settings,
             request_id="r",
-            blobs=Blobs({}, self.ids),
+            blobs=Blobs({}, b"key"),
         )
 
     def key(self, role: str = "editor") -> ApiKey:

@@ -61,7 +61,7 @@ class Harness:
             jobs=Jobs(self.scheduler, "promptlayer", at),
             settings=Settings(async_delay=2.0),
             request_id="r",
-            blobs=Blobs({}, self.ids),
+            blobs=Blobs({}, b"key"),
         )
 
     def run_jobs_until(self, when: float) -> None:

@@ -37,7 +37,7 @@ from draftmock.spec.document import load_document
 from draftmock.spec.operations import CompiledApi, Operation, compile_document
 from draftmock.spec.params import coerce
 from draftmock.spec.schema import Violation
-from draftmock.vendors._kit import Reply
+from draftmock.vendors._kit import Blobs, Reply
 
 if TYPE_CHECKING:
     from draftmock.server.app import DraftmockApp
@@ -512,12 +512,17 @@ def build_admin(
         return JSONResponse({**control_spec, "servers": [{"url": base}]})
 
     async def blob(request: Request) -> Response:
-        """A file a vendor published (e.g. a pre-signed download URL); gone once expired."""
-        found = world_of(request).blobs.get(request.path_params["blob_id"])
-        if found is None:
-            return _error(404, "no such file")
-        if runtime.clock.now() >= found.expires_at:
-            return _error(403, "this link has expired")
+        """A file a vendor published behind a pre-signed URL: the URL's signature is the only
+        credential (as S3's), and it holds until the expiry it was signed with."""
+        query = request.query_params
+        found = Blobs(world_of(request).blobs, runtime.url_key).open(
+            request.path_params["blob_id"],
+            query.get("Expires"),
+            query.get("Signature"),
+            runtime.clock.now(),
+        )
+        if isinstance(found, str):
+            return _error(404 if found == "no such file" else 403, found)
         return Response(found.content, media_type=found.media_type)
 
     async def health(request: Request) -> Response:

@@ -8,6 +8,8 @@ already validated parameters and body) and return a ``Reply`` or raise a ``Vendo
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -156,23 +158,63 @@ class Jobs:
 class Blob:
     content: bytes
     media_type: str
-    expires_at: float
+    expires_at: float  # when the last URL handed out for it expires; then it is dropped
 
 
 class Blobs:
-    """Files the mock itself serves (pre-signed download URLs) at ``/__draftmock/blobs/<id>``."""
+    """Files the mock itself serves at ``/__draftmock/blobs/<id>``, behind pre-signed URLs.
+
+    A URL carries its expiry and a signature over the file id and that expiry (HMAC with the
+    runtime's key, drawn from the operating system, never from the seeded ids), so it cannot be
+    guessed or extended, and no URL is stored. Identical content is stored once (a client
+    polling a dataset gets many URLs for one file), and a file is dropped once the last URL
+    handed out for it has expired.
+    """
 
     PATH = "/__draftmock/blobs/"
 
-    def __init__(self, store: dict[str, Blob], ids: Ids) -> None:
+    def __init__(self, store: dict[str, Blob], key: bytes) -> None:
         self._store = store
-        self._ids = ids
+        self._key = key
 
-    def publish(self, content: bytes, media_type: str, expires_at: float) -> str:
-        """Store ``content``; returns the path (below the server root) that serves it."""
-        blob_id = self._ids.token(24)
-        self._store[blob_id] = Blob(content, media_type, expires_at)
-        return self.PATH + blob_id
+    def publish(self, content: bytes, media_type: str, expires_at: float, now: float) -> str:
+        """Store ``content`` until ``expires_at``; returns the path and query (below the
+        server root) that serve it until then."""
+        self.sweep(now)
+        digest = hashlib.sha256(media_type.encode() + b"\n" + content).hexdigest()[:32]
+        found = self._store.get(digest)
+        if found is None:
+            self._store[digest] = Blob(content, media_type, expires_at)
+        else:
+            found.expires_at = max(found.expires_at, expires_at)
+        expires = format(expires_at, ".3f")
+        return f"{self.PATH}{digest}?Expires={expires}&Signature={self._sign(digest, expires)}"
+
+    def sweep(self, now: float) -> None:
+        """Drop every file whose URLs have all expired."""
+        for blob_id in [k for k, blob in self._store.items() if blob.expires_at <= now]:
+            del self._store[blob_id]
+
+    def open(
+        self, blob_id: str, expires: str | None, signature: str | None, now: float
+    ) -> Blob | str:
+        """The file a URL names, or why it is refused."""
+        if not (
+            expires is not None
+            and signature is not None
+            and hmac.compare_digest(self._sign(blob_id, expires), signature)
+        ):
+            return "the signature of this link does not match"
+        try:
+            expired = now >= float(expires)
+        except ValueError:
+            expired = True
+        if expired:
+            return "this link has expired"
+        return self._store.get(blob_id) or "no such file"
+
+    def _sign(self, blob_id: str, expires: str) -> str:
+        return hmac.new(self._key, f"{blob_id}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(slots=True)

@@ -111,7 +111,7 @@ def get_dataset(ctx: Ctx, call: Call) -> Reply:
             body[name] = value
     if dataset.status not in (CREATING, CREATE_FAILED, DELETING):
         expires = ctx.now + DOWNLOAD_TTL
-        path = ctx.blobs.publish(_jsonl(examples), JSONL, expires)
+        path = ctx.blobs.publish(_jsonl(examples), JSONL, expires, ctx.now)
         host = call.headers.get("host", "127.0.0.1")
         body["downloadUrl"] = f"http://{host}{path}"
         body["downloadUrlExpiresAt"] = expires
@@ -234,7 +234,9 @@ def _page(
     account = service.account_of(ctx, principal)
     token = body.get("nextToken")
     if token:
-        state = paging.resume(account, token, call.operation_id, principal.region, dataset_id)
+        state = paging.resume(
+            account, token, call.operation_id, principal.region, ctx.now, dataset_id
+        )
     else:
         state = fresh()
     if check is not None:

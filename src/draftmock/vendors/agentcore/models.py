@@ -150,6 +150,8 @@ class Remembered:
     fingerprint: str
     status: int
     body: Any
+    at: float = 0.0  # when it was answered; forgotten after the idempotency window
+    dataset_id: str | None = None  # the dataset it names: no replay once that is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,16 +164,16 @@ class PageState:
     version: str | None
     items: tuple[Any, ...]
     offset: int
+    issued_at: float = 0.0  # the token expires a while after it was handed out
 
 
 @dataclass
 class Account:
     id: str
     datasets: dict[str, Dataset] = field(default_factory=dict)
-    tokens: dict[tuple[str, str, str], Remembered] = field(
-        default_factory=dict
-    )  # region, op, token
-    pages: dict[str, PageState] = field(default_factory=dict)
+    # (region, operation, clientToken) -> reply, oldest first
+    tokens: dict[tuple[str, str, str], Remembered] = field(default_factory=dict)
+    pages: dict[str, PageState] = field(default_factory=dict)  # nextToken -> page, oldest first
 
     def in_region(self, region: str) -> list[Dataset]:
         return [d for d in self.datasets.values() if d.region == region]

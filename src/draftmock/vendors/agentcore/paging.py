@@ -4,7 +4,9 @@ The first page freezes the whole listing (dataset ids, version numbers, or the r
 version's example objects) in a ``PageState``; the token is a random key to it. Later pages read
 the frozen listing, so a token keeps its version and its content even if the DRAFT changes in
 between. A token is only valid for the account, region, operation and dataset that issued it
-(and, for examples, its version).
+(and, for examples, its version). Tokens expire after ``PAGE_TOKEN_TTL`` of clock time, and an
+account keeps at most ``MAX_PAGE_TOKENS`` (the oldest go first): either way a later use is the
+ValidationException an expired token gets from AWS.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from draftmock.vendors._kit import Context
 from draftmock.vendors.agentcore.errors import ValidationException
 from draftmock.vendors.agentcore.models import Account, Backend, PageState
+from draftmock.vendors.agentcore.retention import MAX_PAGE_TOKENS, PAGE_TOKEN_TTL, expired, prune
 
 TOKEN_LENGTH = 64
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -25,7 +28,12 @@ def _invalid(message: str = "The nextToken is invalid or has expired") -> Valida
 
 
 def resume(
-    account: Account, token: str, operation: str, region: str, dataset_id: str | None = None
+    account: Account,
+    token: str,
+    operation: str,
+    region: str,
+    now: float,
+    dataset_id: str | None = None,
 ) -> PageState:
     state = account.pages.get(token)
     if state is None or (state.operation, state.region, state.dataset_id) != (
@@ -33,6 +41,9 @@ def resume(
         region,
         dataset_id,
     ):
+        raise _invalid()
+    if expired(state.issued_at, now, PAGE_TOKEN_TTL):
+        del account.pages[token]
         raise _invalid()
     return state
 
@@ -50,9 +61,14 @@ def page(
         return items, None
     token = ctx.ids.token(TOKEN_LENGTH, _ALPHABET)
     account.pages[token] = PageState(
-        state.operation, state.region, state.dataset_id, state.version, state.items, end
+        state.operation, state.region, state.dataset_id, state.version, state.items, end, ctx.now
     )
+    prune(account.pages, _issued_at, ctx.now, PAGE_TOKEN_TTL, MAX_PAGE_TOKENS)
     return items, token
+
+
+def _issued_at(state: PageState) -> float:
+    return state.issued_at
 
 
 def first(
