@@ -45,6 +45,15 @@ def _parser() -> argparse.ArgumentParser:
         help="fixture file or directory (repeatable); default: the bundled fixtures/default.*",
     )
     serve.add_argument(
+        "--seed-dir",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help='a directory whose files POST /__draftmock/seed {"path"} may load (repeatable); '
+        "--fixtures paths are allowed too",
+    )
+    serve.add_argument(
         "--async-delay",
         type=float,
         default=2.0,
@@ -130,7 +139,8 @@ def _configure_logging(fmt: str, quiet: bool) -> None:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from draftmock.assembly import build_runtime
+    from draftmock.assembly import build_runtime, default_fixture_paths
+    from draftmock.seed_files import SeedFiles
     from draftmock.server.app import DraftmockApp
     from draftmock.server.cors import CorsPolicy
 
@@ -147,6 +157,10 @@ def serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         journal_limit=args.journal_size,
     )
+    for directory in args.seed_dir:
+        if not directory.is_dir():
+            raise ConfigError(f"--seed-dir {directory}: not a directory")
+    seed_files = SeedFiles([*(args.fixtures or default_fixture_paths()), *args.seed_dir])
     if args.no_cors and args.cors_origin:
         raise ConfigError("--no-cors and --cors-origin contradict each other: choose one")
     app = DraftmockApp(
@@ -154,9 +168,9 @@ def serve(args: argparse.Namespace) -> int:
         admin_token=args.admin_token,
         cors=None if args.no_cors else CorsPolicy.of(args.cors_origin),
         allowed_hosts=[args.host, *args.allowed_host],
+        seed_files=seed_files,
     )
     if args.watch:
-        from draftmock.assembly import default_fixture_paths
         from draftmock.watch import Watcher
 
         Watcher(app, args.fixtures or default_fixture_paths()).start()

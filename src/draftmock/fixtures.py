@@ -9,6 +9,7 @@ naming the file and the field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from draftmock.errors import FixtureError
 from draftmock.spec.document import BASE_URI, Document
 
 FIXTURE_BASE = "https://draftmock.invalid/fixtures/"
+_SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class FixtureSource:
     api: str
     origin: str  # file name (or "inline") for messages
     data: dict[str, Any]
+    # False for a file read on a control request: errors then never echo its values or keys.
+    quote: bool = True
 
 
 def read_fixture_paths(paths: Iterable[Path], apis: Iterable[str]) -> list[FixtureSource]:
@@ -91,7 +95,23 @@ class FixtureValidator:
         errors = sorted(self._validator.iter_errors(source.data), key=lambda e: list(e.path))
         if errors:
             error = errors[0]
+            if not source.quote:
+                where = quiet_location(error.absolute_path)
+                raise FixtureError(
+                    f"{source.origin}: {self.api} fixture, field {where}: "
+                    f"breaks the schema's {error.validator!r} rule"
+                )
             where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
             raise FixtureError(
                 f"{source.origin}: {self.api} fixture, field {where}: {error.message}"
             )
+
+
+def quiet_location(parts: Iterable[Any]) -> str:
+    """A field path naming array indices and identifier-like keys only, so an error about a
+    file's content does not echo arbitrary keys of it."""
+    shown = [
+        str(p) if isinstance(p, int) or (isinstance(p, str) and _SAFE_KEY.fullmatch(p)) else "…"
+        for p in parts
+    ]
+    return "/".join(shown) or "(top level)"

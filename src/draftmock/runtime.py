@@ -9,6 +9,7 @@ rules (one draft per group) hold under concurrency.
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -26,6 +27,8 @@ from draftmock.spec.schema import SchemaValidator
 from draftmock.vendors._kit import Blob, Blobs, Context, Jobs, Settings, Vendor
 
 DEFAULT_WORLD = "default"
+
+log = logging.getLogger("draftmock.runtime")
 
 
 class World:
@@ -279,4 +282,10 @@ def _load(vendor: Vendor[Any], backend: Any, source: FixtureSource, ids: Ids, no
     try:
         vendor.load_fixture(backend, source.data, ids, now)
     except FixtureError as error:
+        if not source.quote:  # a file read on request: its content stays in the server's log
+            log.warning("%s: %s fixture refused: %s", source.origin, source.api, error)
+            raise FixtureError(
+                f"{source.origin}: {source.api} fixture is inconsistent (the server's log "
+                "says where)"
+            ) from None
         raise FixtureError(f"{source.origin}: {source.api} fixture: {error}") from error

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,9 +28,10 @@ from draftmock import state_codec
 from draftmock.clock import ClockError, iso
 from draftmock.errors import ConfigError, FixtureError
 from draftmock.faults import FaultRule
-from draftmock.fixtures import read_fixture_paths, split_fixture
+from draftmock.fixtures import split_fixture
 from draftmock.progression import Progression
 from draftmock.runtime import World
+from draftmock.seed_files import SeedRefused
 from draftmock.server import pages
 from draftmock.server.conformance import reply_problems
 from draftmock.server.guard import ControlGuard, is_loopback
@@ -193,6 +195,8 @@ def build_admin(
                 result = await handler(request)
             except Refusal as refusal:
                 return contract.answer(op, refusal.status, _refusal(refusal.message))
+            except SeedRefused as refused:
+                return contract.answer(op, refused.status, _refusal(str(refused)))
             except (ClockError, ConfigError, FixtureError) as exc:
                 return contract.answer(op, 400, _refusal(str(exc)))
             except Exception as exc:  # a defect of the mock: say so loudly, never silently
@@ -489,12 +493,22 @@ def build_admin(
         body = await json_body(request)
         known = set(runtime.vendors)
         if "path" in body:
-            sources = read_fixture_paths([Path(str(body["path"]))], known)
+            path = str(body["path"])
+
+            def load() -> list[str]:
+                return runtime.load_into(world, app.seed_files.read(path, known))
+
         elif "fixture" in body:
             sources = split_fixture(body["fixture"], "inline fixture", known, hint=body.get("api"))
+
+            def load() -> list[str]:
+                return runtime.load_into(world, sources)
+
         else:
             raise Refusal(400, 'send {"fixture": {...}, "api": ...} or {"path": "file.yaml"}')
-        loaded = runtime.load_into(world, sources)
+        # Read, parsed, validated and loaded in a worker thread: the event loop (every other
+        # request) never waits on a disk or a large fixture.
+        loaded = await anyio.to_thread.run_sync(load)
         return {"world": world.name, "loaded": loaded}
 
     # -- documents and pages -------------------------------------------------------------

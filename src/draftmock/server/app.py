@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from draftmock.ids import Ids
 from draftmock.runtime import Runtime
+from draftmock.seed_files import SeedFiles
 from draftmock.server.admin import build_admin
 from draftmock.server.cors import CorsMiddleware, CorsPolicy
 from draftmock.server.pipeline import ApiPipeline, Request
@@ -45,8 +46,11 @@ class DraftmockApp:
         admin_token: str | None = None,
         cors: CorsPolicy | None = CorsPolicy(),  # noqa: B008 - immutable
         allowed_hosts: Iterable[str] = (),
+        seed_files: SeedFiles | None = None,
     ) -> None:
         self.runtime = runtime
+        # Files ``POST /__draftmock/seed {"path"}`` may read (none unless the server was given some).
+        self.seed_files = seed_files or SeedFiles()
         self.apis = {slug: compile_document(runtime.documents[slug]) for slug in runtime.vendors}
         self.pipelines = {
             slug: ApiPipeline(runtime, runtime.vendors[slug], self.apis[slug])
