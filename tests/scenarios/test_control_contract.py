@@ -279,10 +279,11 @@ def test_state_snapshots_seed_and_reset(control: Control, mock: Mock) -> None:
     for bad in (
         {},
         {"fixture": 5},
-        {"path": "/nonexistent/fixture.yaml"},
         {"fixture": {"nope": {}}},
     ):
         refused(control("seed", "POST", "/__draftmock/seed", 400, json=bad))
+    # This server was given no seed directories: no path is read.
+    refused(control("seed", "POST", "/__draftmock/seed", 403, json={"path": "/nonexistent.yaml"}))
     assert (
         control("reset", "POST", "/__draftmock/reset", 200, json={"api": "promptlayer"})["reset"]
         == "promptlayer"
