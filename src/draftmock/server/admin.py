@@ -195,8 +195,8 @@ def build_admin(
                 result = await handler(request)
             except Refusal as refusal:
                 return contract.answer(op, refusal.status, _refusal(refusal.message))
-            except SeedRefused as refused:
-                return contract.answer(op, refused.status, _refusal(str(refused)))
+            except SeedRefused as seed_refusal:
+                return contract.answer(op, seed_refusal.status, _refusal(str(seed_refusal)))
             except (ClockError, ConfigError, FixtureError) as exc:
                 return contract.answer(op, 400, _refusal(str(exc)))
             except Exception as exc:  # a defect of the mock: say so loudly, never silently
