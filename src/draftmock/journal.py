@@ -1,5 +1,9 @@
 """What happened: a bounded journal of recent requests, and contract coverage.
 
+Each entry keeps the request and the reply (headers, and the first ``BODY_LIMIT`` bytes of each
+body), so a person can see what a client sent and what it got. Listeners (the live stream of
+the control API) are told when an entry is added.
+
 Coverage answers "which documented statuses of each operation has the client driving the mock
 exercised since the last reset" — the contract coverage of that client.
 """
@@ -8,11 +12,38 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from draftmock.errors import ConfigError
+
+BODY_LIMIT = 4096  # bytes of each body kept per entry
+REDACTED = frozenset({"x-draftmock-admin-token"})
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A request or reply as journaled: headers, the start of the body, the body's size."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    size: int
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str], body: bytes) -> Message:
+        return cls(headers, body[:BODY_LIMIT], len(body))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "headers": {
+                name: "(redacted)" if name.lower() in REDACTED else value
+                for name, value in self.headers.items()
+            },
+            "body": self.body.decode("utf-8", errors="replace"),
+            "size": self.size,
+            "truncated": self.size > len(self.body),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +58,26 @@ class Entry:
     duration_ms: float
     session: str
     fault: str | None = None
+    query: str = ""
+    request: Message | None = None
+    reply: Message | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "id": self.id,
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "api": self.api,
+            "operation_id": self.operation_id,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "session": self.session,
+            "fault": self.fault,
+            "request": self.request.to_json() if self.request else None,
+            "reply": self.reply.to_json() if self.reply else None,
+        }
 
 
 class Journal:
@@ -38,6 +86,7 @@ class Journal:
             raise ConfigError(f"the journal cannot keep {limit} requests (--journal-size)")
         self._entries: deque[Entry] = deque(maxlen=limit)
         self._ids = itertools.count(1)
+        self._listeners: list[Callable[[], None]] = []
 
     @property
     def limit(self) -> int:
@@ -46,7 +95,28 @@ class Journal:
     def record(self, **fields: Any) -> Entry:
         entry = Entry(id=next(self._ids), **fields)
         self._entries.append(entry)
+        for listener in self._listeners:
+            listener()
         return entry
+
+    def listen(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` after each new entry; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @property
+    def last_id(self) -> int:
+        return self._entries[-1].id if self._entries else 0
+
+    def since(self, after: int) -> list[Entry]:
+        """Entries newer than id ``after``, oldest first."""
+        newer: list[Entry] = []
+        for entry in reversed(self._entries):
+            if entry.id <= after:
+                break
+            newer.append(entry)
+        newer.reverse()
+        return newer
 
     def __len__(self) -> int:
         return len(self._entries)

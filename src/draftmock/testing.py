@@ -20,7 +20,12 @@ class LiveServer:
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=2,  # open journal streams must not hold up a stop
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="draftmock-live-server", daemon=True)

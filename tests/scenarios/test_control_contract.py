@@ -332,6 +332,12 @@ def test_blobs(control: Control, mock: Mock) -> None:
     refused(control("getBlob", "GET", path, 403), "expired")
 
 
+def test_request_stream_refusals(control: Control) -> None:
+    stream = "/__draftmock/requests/stream"
+    refused(control("streamRequests", "GET", f"{stream}?session=nobody", 404), "nobody")
+    refused(control("streamRequests", "GET", f"{stream}?since=-1", 400), "since")
+
+
 def test_every_control_operation_was_called() -> None:
     """Runs last in this module: the operations above cover the whole control document."""
     uncalled = sorted(OPERATIONS - CALLED)

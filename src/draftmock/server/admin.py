@@ -20,7 +20,7 @@ import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -30,11 +30,12 @@ from draftmock.errors import ConfigError, FixtureError
 from draftmock.faults import FaultRule
 from draftmock.fixtures import split_fixture
 from draftmock.progression import Progression
-from draftmock.runtime import World
+from draftmock.runtime import DEFAULT_WORLD, World
 from draftmock.seed_files import SeedRefused
 from draftmock.server import pages
 from draftmock.server.conformance import reply_problems
 from draftmock.server.guard import ControlGuard, is_loopback
+from draftmock.server.stream import journal_events
 from draftmock.spec.document import load_document
 from draftmock.spec.operations import CompiledApi, Operation, compile_document
 from draftmock.spec.params import coerce
@@ -206,6 +207,8 @@ def build_admin(
                     {"draftmock_error": "defect", "message": f"{name} raised {exc!r}"},
                     status_code=500,
                 )
+            if isinstance(result, StreamingResponse):
+                return result
             if isinstance(result, JSONResponse):
                 return contract.answer(op, result.status_code, json.loads(bytes(result.body)))
             return contract.answer(op, 200, result)
@@ -413,6 +416,31 @@ def build_admin(
             "requests": [e.to_json() for e in entries],
         }
 
+    async def requests_stream(request: Request) -> Any:
+        """The journal live, as server-sent events (``EventSource`` sets no headers, so the
+        session may be named in the query)."""
+        q = request.query_params
+        name = q.get("session") or request.headers.get("x-draftmock-session") or DEFAULT_WORLD
+        if name not in runtime.worlds():
+            raise Refusal(404, f"no session {name!r}")
+        world = runtime.world(name)
+        resume = request.headers.get("last-event-id") or q.get("since")
+        after = int(resume) if resume and resume.isdigit() else world.journal.last_id
+        status = q.get("status")
+        events = journal_events(
+            world,
+            lambda: name in runtime.worlds() and runtime.world(name) is world,
+            after=after,
+            api=q.get("api"),
+            operation=q.get("operation"),
+            status=int(status) if status and status.isdigit() else None,
+        )
+        return StreamingResponse(
+            events,
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+
     async def coverage(request: Request) -> Any:
         world = world_of(request)
         documented = {
@@ -570,6 +598,7 @@ def build_admin(
         Route(f"{PREFIX}/faults", endpoint(faults), methods=["GET", "POST", "DELETE"]),
         Route(f"{PREFIX}/faults/{{rule_id}}", endpoint(fault_delete), methods=["DELETE"]),
         Route(f"{PREFIX}/requests", endpoint(requests)),
+        Route(f"{PREFIX}/requests/stream", endpoint(requests_stream)),
         Route(f"{PREFIX}/coverage", endpoint(coverage)),
         Route(f"{PREFIX}/reset", endpoint(reset), methods=["POST"]),
         Route(f"{PREFIX}/state", endpoint(state), methods=["GET", "PUT"]),

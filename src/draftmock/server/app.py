@@ -20,6 +20,7 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from draftmock.ids import Ids
+from draftmock.journal import Message
 from draftmock.runtime import Runtime
 from draftmock.seed_files import SeedFiles
 from draftmock.server.admin import build_admin
@@ -104,7 +105,7 @@ class DraftmockApp:
         outcome = pipeline.handle(request)
         if outcome.delay > 0:
             await asyncio.sleep(outcome.delay)
-        await send_reply(send, outcome.reply)
+        payload = await send_reply(send, outcome.reply)
         op_id = outcome.operation.operation_id if outcome.operation else None
         world = self.runtime.world(request.session)
         world.journal.record(
@@ -117,6 +118,9 @@ class DraftmockApp:
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             session=world.name,
             fault=outcome.fault,
+            query=request.query_string,
+            request=Message.of(headers, body),
+            reply=Message.of(_reply_headers(outcome.reply), payload),
         )
         if log.isEnabledFor(logging.INFO):
             op = op_id or "-"
@@ -210,7 +214,14 @@ def _finite(value: Any) -> Any:
     return value
 
 
-async def send_reply(send: Send, reply: Reply) -> None:
+def _reply_headers(reply: Reply) -> dict[str, str]:
+    if reply.body is None:
+        return reply.headers
+    return {"content-type": reply.media_type, **reply.headers}
+
+
+async def send_reply(send: Send, reply: Reply) -> bytes:
+    """Send ``reply``; returns the body as sent."""
     payload = encode_body(reply)
     raw_headers: list[tuple[bytes, bytes]] = [
         (b"content-length", str(len(payload)).encode()),
@@ -223,6 +234,7 @@ async def send_reply(send: Send, reply: Reply) -> None:
     )
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})
+    return payload
 
 
 def json_reply(status: int, body: Any) -> Reply:
