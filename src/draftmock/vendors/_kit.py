@@ -121,13 +121,23 @@ class Jobs:
         self._fail_next = fail_next
 
     def schedule(
-        self, kind: str, payload: dict[str, Any], *, delay: float, not_before: float | None = None
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        delay: float,
+        not_before: float | None = None,
+        polls: int | None = None,
     ) -> Job:
+        """Due after ``delay`` seconds, or after ``polls`` status reads if given, unless the
+        control plane set another progression for the operation."""
         rule = self._progressions.get(self._api, self._operation) if self._progressions else None
-        polls: int | None = None
-        if rule is None or rule.mode == "time":
+        if rule is None and polls is not None:
+            due = NEVER
+        elif rule is None or rule.mode == "time":
             seconds = rule.seconds if rule is not None and rule.seconds is not None else delay
             due = self._now + seconds
+            polls = None
         else:
             due = NEVER
             polls = rule.polls if rule.mode == "polls" else None
