@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -102,6 +103,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--journal-size", type=int, default=1000, help="requests kept in the journal (per world)"
     )
+    serve.add_argument(
+        "--state",
+        metavar="PATH.db|postgresql://USER@HOST:PORT/DB",
+        help="keep all state (every session, pending jobs, the clock, rules, snapshots) in a "
+        "SQLite file or a PostgreSQL database shared by several servers; default: in memory",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port and the --state store (default 1)",
+    )
     conformance.add_commands(commands)
     return parser
 
@@ -145,6 +158,13 @@ def serve(args: argparse.Namespace) -> int:
     from draftmock.server.cors import CorsPolicy
 
     _configure_logging(args.log_format, args.quiet)
+    if args.workers < 1:
+        raise ConfigError("--workers needs a positive number of processes")
+    if args.workers > 1 and not args.state:
+        raise ConfigError(
+            "--workers runs several processes, which can only share state kept in a store: "
+            "add --state PATH.db (SQLite) or --state postgresql://USER@HOST:PORT/DB"
+        )
     settings = Settings(
         async_delay=args.async_delay,
         strict_responses=not args.lenient_responses,
@@ -163,13 +183,22 @@ def serve(args: argparse.Namespace) -> int:
     seed_files = SeedFiles([*(args.fixtures or default_fixture_paths()), *args.seed_dir])
     if args.no_cors and args.cors_origin:
         raise ConfigError("--no-cors and --cors-origin contradict each other: choose one")
-    app = DraftmockApp(
-        runtime,
-        admin_token=args.admin_token,
-        cors=None if args.no_cors else CorsPolicy.of(args.cors_origin),
-        allowed_hosts=[args.host, *args.allowed_host],
-        seed_files=seed_files,
-    )
+
+    def make_app(durable: Any) -> DraftmockApp:
+        return DraftmockApp(
+            runtime,
+            admin_token=args.admin_token,
+            cors=None if args.no_cors else CorsPolicy.of(args.cors_origin),
+            allowed_hosts=[args.host, *args.allowed_host],
+            seed_files=seed_files,
+            durable=durable,
+        )
+
+    durable = _state(args.state, runtime)
+    app = make_app(durable)
+    if args.workers > 1 and durable is not None:
+        durable.store.close()  # checked and brought up to date; each worker opens its own
+        return _serve_workers(args, lambda: make_app(_state(args.state, runtime)))
     if args.watch:
         from draftmock.watch import Watcher
 
@@ -190,6 +219,69 @@ def serve(args: argparse.Namespace) -> int:
     _tune_garbage_collector()
     uvicorn.Server(config).run()
     return 0
+
+
+def _state(location: str | None, runtime: Any) -> Any:
+    """The store for ``--state`` around ``runtime`` (opened by the app, which replays it)."""
+    if not location:
+        return None
+    from draftmock.store import open_store
+    from draftmock.store.durable import Durable
+
+    durable = Durable(runtime, open_store(location))
+    logging.getLogger("draftmock").info("state kept in %s", durable.store.url)
+    return durable
+
+
+def _serve_workers(args: argparse.Namespace, make_app: Any) -> int:
+    """``--workers N``: N processes accepting on one listening socket, each with its own
+    connection to the store; stopping this process (Ctrl-C, SIGTERM) stops them all."""
+    import os
+    import signal
+    import socket
+
+    import uvicorn
+
+    listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((args.host, args.port))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    _tune_garbage_collector()
+    children: list[int] = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            config = uvicorn.Config(
+                make_app(), log_level="warning", access_log=False, lifespan="on"
+            )
+            uvicorn.Server(config).run(sockets=[listener])
+            os._exit(0)
+        children.append(pid)
+    listener.close()
+    log = logging.getLogger("draftmock")
+    log.info("%d workers serving on http://%s:%d", args.workers, args.host, args.port)
+
+    def stop(signum: int, frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    while children:
+        try:
+            pid, code = os.wait()
+        except ChildProcessError:
+            break
+        if pid in children:
+            children.remove(pid)
+            if code and not status:
+                status = 1
+                stop(signal.SIGTERM, None)  # one worker died: the others stop too
+    return status
 
 
 def _tune_garbage_collector() -> None:

@@ -83,6 +83,18 @@ class VirtualClock:
                 self._offset += instant - current
             return self.now()
 
+    def export(self) -> tuple[float | None, float]:
+        """(frozen instant or None, offset from the wall clock): what another process needs to
+        show the same time (``adopt``)."""
+        with self._lock:
+            return self._frozen_at, self._offset + time.monotonic() - time.time()
+
+    def adopt(self, frozen_at: float | None, wall_offset: float) -> None:
+        """Show the time another clock ``export``-ed."""
+        with self._lock:
+            self._frozen_at = frozen_at
+            self._offset = wall_offset + time.time() - time.monotonic()
+
 
 def iso(instant: float) -> str:
     """ISO 8601 UTC with milliseconds and a Z suffix."""

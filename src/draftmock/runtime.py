@@ -24,7 +24,7 @@ from draftmock.journal import Coverage, Journal
 from draftmock.progression import Progressions
 from draftmock.spec.document import Document
 from draftmock.spec.schema import SchemaValidator
-from draftmock.vendors._kit import Blob, Blobs, Context, Jobs, Settings, Vendor
+from draftmock.vendors._kit import Blob, Blobs, Context, Jobs, SchemaCheck, Settings, Vendor
 
 DEFAULT_WORLD = "default"
 
@@ -98,9 +98,25 @@ class Runtime:
         """Serve a changed spec; keep every world's state that still validates against it."""
         self.documents[api] = document
         self._validators[api] = FixtureValidator(api, self.vendors[api].fixture_schema, document)
+        if self.vendors[api].prune_state is None:
+            return []
+        check = self._record_check(api)
+        dropped: list[str] = []
+        for name in self.worlds():
+            dropped.extend(self.prune_world(api, self.world(name), check))
+        return dropped
+
+    def prune_world(self, api: str, world: World, check: SchemaCheck | None = None) -> list[str]:
+        """Drop (and describe) the records of ``api`` in ``world`` its document no longer allows."""
         prune = self.vendors[api].prune_state
         if prune is None:
             return []
+        check = check or self._record_check(api)
+        with world.lock:
+            return [f"{world.name}: {line}" for line in prune(world.backends[api], check)]
+
+    def _record_check(self, api: str) -> SchemaCheck:
+        document = self.documents[api]
         validators: dict[str, SchemaValidator] = {}
 
         def check(schema_name: str, instance: Any) -> list[str]:
@@ -109,12 +125,7 @@ class Runtime:
                 validators[schema_name] = SchemaValidator(document, ref)
             return [v.describe() for v in validators[schema_name].violations(instance)]
 
-        dropped: list[str] = []
-        for name in self.worlds():
-            world = self.world(name)
-            with world.lock:
-                dropped.extend(f"{name}: {line}" for line in prune(world.backends[api], check))
-        return dropped
+        return check
 
     def replace_fixtures(self, api: str, sources: Iterable[FixtureSource]) -> None:
         """New fixtures for ``api`` (validated first); every world's ``api`` state restarts from them."""
@@ -135,6 +146,13 @@ class Runtime:
                 world = self._new_world(name)
                 self._worlds[name] = world
             return world
+
+    def fresh_world(self, name: str) -> World:
+        """Put a new world, straight from the fixtures, in place of ``name`` (steering too)."""
+        world = self._new_world(name)
+        with self._worlds_lock:
+            self._worlds[name] = world
+        return world
 
     def worlds(self) -> list[str]:
         return sorted(self._worlds)
@@ -256,10 +274,10 @@ class Runtime:
             blobs=Blobs(world.blobs, self.url_key),
         )
 
-    def tick(self, world: World) -> list[Job]:
-        """Run every job of ``world`` that is due, in due order; returns them."""
+    def tick(self, world: World, now: float | None = None) -> list[Job]:
+        """Run every job of ``world`` due by ``now`` (the clock's), in due order; returns them."""
         ran: list[Job] = []
-        now = self.clock.now()
+        now = self.clock.now() if now is None else now
         with world.lock:
             while (job := world.jobs.pop_due(now)) is not None:
                 ctx = self.context(world, job.api, job.id, job.due, job.operation)

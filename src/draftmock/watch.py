@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from draftmock.errors import MockError
@@ -65,6 +66,11 @@ class Watcher:
 
     def check(self) -> list[str]:
         """Reload what changed since the last check; returns log lines (also logged)."""
+        durable = self.app.durable
+        with durable.every_world() if durable is not None else nullcontext():
+            return self._check()
+
+    def _check(self) -> list[str]:
         current = self._mtimes()
         changed = [path for path, stamp in current.items() if self._seen.get(path) != stamp]
         self._seen = current

@@ -11,7 +11,8 @@ import json
 import logging
 import math
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -179,7 +180,9 @@ def build_admin(
 ) -> ASGIApp:
     runtime = app.runtime
     guard = ControlGuard(admin_token, allowed_hosts)
-    snapshots: dict[tuple[str, str], dict[str, Any]] = {}
+    snapshots: MutableMapping[tuple[str, str], dict[str, Any]] = (
+        app.durable.snapshots() if app.durable is not None else {}
+    )
     contract = ControlContract()
     control_spec = contract.document.raw
 
@@ -193,7 +196,8 @@ def build_admin(
                 if op is None:
                     raise Refusal(404, f"nothing is served at {request.url.path}")
                 request.state.body = contract.request_problems(op, request, await request.body())
-                result = await handler(request)
+                with control_scope(op, request):
+                    result = await handler(request)
             except Refusal as refusal:
                 return contract.answer(op, refusal.status, _refusal(refusal.message))
             except SeedRefused as seed_refusal:
@@ -214,6 +218,13 @@ def build_admin(
             return contract.answer(op, 200, result)
 
         return guarded
+
+    def control_scope(op: Operation, request: Request) -> AbstractContextManager[None]:
+        """With a store: the worlds the call reads are current, and what it changes is saved."""
+        if app.durable is None:
+            return nullcontext()
+        session = request.headers.get("x-draftmock-session")
+        return app.durable.control(op.operation_id, request.method, session)
 
     def world_of(request: Request) -> World:
         return runtime.world(request.headers.get("x-draftmock-session"))

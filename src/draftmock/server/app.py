@@ -21,13 +21,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from draftmock.ids import Ids
 from draftmock.journal import Message
-from draftmock.runtime import Runtime
+from draftmock.runtime import Runtime, World
 from draftmock.seed_files import SeedFiles
 from draftmock.server.admin import build_admin
 from draftmock.server.cors import CorsMiddleware, CorsPolicy
-from draftmock.server.pipeline import ApiPipeline, Request
+from draftmock.server.pipeline import ApiPipeline, Request, request_from_entry
 from draftmock.spec.document import Document
 from draftmock.spec.operations import compile_document
+from draftmock.store.durable import Durable
 from draftmock.vendors._kit import Reply
 
 log = logging.getLogger("draftmock.access")
@@ -38,7 +39,8 @@ MAX_BODY = 256 * 1024 * 1024
 class DraftmockApp:
     """``cors``: which page origins may call the APIs (default: any; ``None``: no CORS layer,
     as ``--no-cors``). ``allowed_hosts``: names besides IP addresses and ``localhost`` that the
-    control API accepts in ``Host`` (``--allowed-host``)."""
+    control API accepts in ``Host`` (``--allowed-host``). ``durable``: the store that keeps
+    the state (``--state``), none to keep it in memory."""
 
     def __init__(
         self,
@@ -48,15 +50,19 @@ class DraftmockApp:
         cors: CorsPolicy | None = CorsPolicy(),  # noqa: B008 - immutable
         allowed_hosts: Iterable[str] = (),
         seed_files: SeedFiles | None = None,
+        durable: Durable | None = None,
     ) -> None:
         self.runtime = runtime
+        self.durable = durable
         # Files ``POST /__draftmock/seed {"path"}`` may read (none unless the server was given some).
         self.seed_files = seed_files or SeedFiles()
         self.apis = {slug: compile_document(runtime.documents[slug]) for slug in runtime.vendors}
         self.pipelines = {
-            slug: ApiPipeline(runtime, runtime.vendors[slug], self.apis[slug])
+            slug: ApiPipeline(runtime, runtime.vendors[slug], self.apis[slug], durable)
             for slug in runtime.vendors
         }
+        if durable is not None:
+            durable.open(self._replay)  # replays the store's log through the pipelines above
         self.admin: ASGIApp = build_admin(
             self, admin_token=admin_token, allowed_hosts=allowed_hosts
         )
@@ -72,8 +78,26 @@ class DraftmockApp:
         compiled = compile_document(document)  # a broken document raises before anything changes
         dropped = self.runtime.replace_document(slug, document)
         self.apis[slug] = compiled
-        self.pipelines[slug] = ApiPipeline(self.runtime, self.runtime.vendors[slug], compiled)
+        self.pipelines[slug] = ApiPipeline(
+            self.runtime, self.runtime.vendors[slug], compiled, self.durable
+        )
         return dropped
+
+    def _replay(self, world: World, fields: dict[str, Any], body: bytes) -> None:
+        """Redo a request another process logged, journal line included."""
+        request = request_from_entry(fields, body)
+        outcome = self.pipelines[fields["api"]].replay(world, request, fields["now"])
+        world.journal.record(
+            at=fields["now"],
+            method=request.method,
+            path=f"/{fields['api']}{request.path}",
+            api=fields["api"],
+            operation_id=outcome.operation.operation_id if outcome.operation else None,
+            status=outcome.reply.status,
+            duration_ms=0.0,
+            session=world.name,
+            fault=outcome.fault,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._entry(scope, receive, send)

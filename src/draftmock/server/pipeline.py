@@ -26,6 +26,7 @@ from draftmock.server.steering import (
 from draftmock.spec.operations import CompiledApi, Operation
 from draftmock.spec.params import coerce
 from draftmock.spec.schema import Violation
+from draftmock.store.durable import Durable
 from draftmock.vendors._kit import AuthInput, Call, Context, Reply, Vendor, VendorError
 
 log = logging.getLogger("draftmock")
@@ -57,8 +58,15 @@ class Outcome:
 
 
 class ApiPipeline:
-    def __init__(self, runtime: Runtime, vendor: Vendor[Any], api: CompiledApi) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        vendor: Vendor[Any],
+        api: CompiledApi,
+        durable: Durable | None = None,
+    ) -> None:
         self.runtime = runtime
+        self.durable = durable
         self.vendor = vendor
         self.api = api
         self.slug = vendor.slug
@@ -74,15 +82,33 @@ class ApiPipeline:
             if allowed:
                 reply.headers.setdefault("allow", ", ".join(sorted(set(allowed))))
             return Outcome(reply, None)
+        if self.durable is not None:
+            with self.durable.writing(request.session) as writing:
+                outcome = self._handle_at(op, raw_path, request, writing.world, writing.now)
+                writing.log_request(_entry(self.slug, request), request.body)
+            return outcome
         world = self.runtime.world(request.session)
-        outcome = Outcome(Reply(500), op, session=world.name)
         with world.lock:
-            if op.operation_id in self.vendor.status_operations:
-                world.jobs.polled(self.slug, self.runtime.clock.now())
-            self.runtime.tick(world)
-            reply = self._run(op, raw_path, request, world, outcome)
-            outcome.reply = self._checked(op, reply, request)
-            world.coverage.record(self.slug, op.operation_id, outcome.reply.status)
+            return self._handle_at(op, raw_path, request, world, self.runtime.clock.now())
+
+    def replay(self, world: World, request: Request, now: float) -> Outcome:
+        """Handle a request another process answered at virtual time ``now``, as it did."""
+        op, raw_path, _ = self.api.router.match(request.method, request.path)
+        if op is None:
+            return Outcome(Reply(404), None, session=world.name)
+        with world.lock:
+            return self._handle_at(op, raw_path, request, world, now)
+
+    def _handle_at(
+        self, op: Operation, raw_path: dict[str, str], request: Request, world: World, now: float
+    ) -> Outcome:
+        outcome = Outcome(Reply(500), op, session=world.name)
+        if op.operation_id in self.vendor.status_operations:
+            world.jobs.polled(self.slug, now)
+        self.runtime.tick(world, now)
+        reply = self._run(op, raw_path, request, world, outcome, now)
+        outcome.reply = self._checked(op, reply, request)
+        world.coverage.record(self.slug, op.operation_id, outcome.reply.status)
         return outcome
 
     def _run(
@@ -92,8 +118,8 @@ class ApiPipeline:
         request: Request,
         world: World,
         outcome: Outcome,
+        now: float,
     ) -> Reply:
-        now = self.runtime.clock.now()
         ctx = self.runtime.context(world, self.slug, request.request_id, now, op.operation_id)
         admitted: dict[str, str] = {}  # headers the vendor adds once a caller is admitted
         try:
@@ -207,6 +233,31 @@ class ApiPipeline:
         if not self.runtime.settings.strict_responses:
             return reply
         return _diagnostic(f"the mock produced a response that breaks the contract: {summary}")
+
+
+def _entry(api: str, request: Request) -> dict[str, Any]:
+    """What a store's log keeps of a request (the body goes beside it) to redo it exactly."""
+    return {
+        "api": api,
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string,
+        "headers": dict(request.headers),
+        "request_id": request.request_id,
+        "session": request.session,
+    }
+
+
+def request_from_entry(fields: Mapping[str, Any], body: bytes) -> Request:
+    return Request(
+        method=fields["method"],
+        path=fields["path"],
+        query_string=fields["query"],
+        headers=fields["headers"],
+        body=body,
+        request_id=fields["request_id"],
+        session=fields["session"],
+    )
 
 
 def _diagnostic(message: str) -> Reply:

@@ -1,0 +1,108 @@
+"""What every store offers: transactions over worlds, their logs and checkpoints, the clock,
+named snapshots and a little metadata.
+
+A store keeps, per world (an isolated state, ``default`` or a session), an append-only log of the
+inputs that changed it and, now and then, a checkpoint of the whole world. Rebuilding a world is
+loading its newest checkpoint and replaying the entries after it; the log holds nothing older.
+
+Every read and write happens inside ``transaction``: exclusive for one world (``scope`` = its
+name) or for the whole store (``scope`` = None). Transactions nest within a thread (the inner one
+is the outer one), so a control call that saves a snapshot inside its own transaction works.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from draftmock.errors import ConfigError
+
+# Bumped whenever the layout of the tables or of what they hold changes. A store written with
+# another format is refused with a message naming both (there is no older format to migrate).
+FORMAT = 1
+
+
+class StoreError(ConfigError):
+    """The store cannot be used: unreachable, locked, or written by another format."""
+
+
+@dataclass(slots=True)
+class WorldRow:
+    id: int
+    name: str
+    head: int  # sequence number of the newest entry (or checkpoint)
+    checkpoint_seq: int  # the checkpoint covers every entry up to and including this one
+    log_bytes: int  # size of the entries written since the checkpoint
+    checkpoint_bytes: int
+
+
+@dataclass(slots=True)
+class LogEntry:
+    seq: int
+    kind: str  # "request", "tick"
+    data: bytes  # JSON (the entry codec's)
+    body: bytes  # the request body, raw
+
+
+class Transaction(Protocol):
+    def meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def world(self, name: str) -> WorldRow | None: ...
+
+    def create_world(self, name: str, checkpoint: bytes) -> WorldRow:
+        """A new world whose state is ``checkpoint`` (sequence number 0)."""
+        ...
+
+    def drop_world(self, name: str) -> bool:
+        """The world, its log, checkpoints and snapshots; False if there was none."""
+        ...
+
+    def world_names(self) -> list[str]: ...
+
+    def entries(self, world: WorldRow, after: int) -> list[LogEntry]:
+        """The entries of ``world`` after sequence number ``after``, in order."""
+        ...
+
+    def append(self, world: WorldRow, kind: str, data: bytes, body: bytes) -> None:
+        """Add the entry ``world.head + 1``; updates ``world``."""
+        ...
+
+    def checkpoint(self, world: WorldRow) -> bytes:
+        """The state as of ``world.checkpoint_seq``."""
+        ...
+
+    def put_checkpoint(self, world: WorldRow, data: bytes) -> None:
+        """The whole state as of now (a new sequence number); older entries are dropped."""
+        ...
+
+    def snapshot(self, world: str, name: str) -> bytes | None: ...
+
+    def put_snapshot(self, world: str, name: str, data: bytes) -> None: ...
+
+    def delete_snapshot(self, world: str, name: str) -> bool: ...
+
+    def snapshot_names(self, world: str | None = None) -> list[tuple[str, str]]: ...
+
+
+class Store(Protocol):
+    url: str  # for messages (no password)
+
+    def transaction(self, scope: str | None) -> AbstractContextManager[Transaction]:
+        """Exclusive access to one world (``scope``) or to everything (None) until the block
+        ends: committed when it ends normally, rolled back when it raises."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def redact(url: str) -> str:
+    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user, colon, _ = credentials.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"

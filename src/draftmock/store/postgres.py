@@ -1,0 +1,69 @@
+"""PostgreSQL: one database shared by draftmock processes on any number of machines.
+
+Each transaction first takes transaction-scoped advisory locks: a request holds the store's key
+shared and its world's key exclusively, so requests on different worlds run side by side while
+two on one world queue in arrival order; a control call over every world holds the store's key
+exclusively. PostgreSQL wakes a waiter as soon as the holder commits. Every statement runs
+after the locks are granted, so under READ COMMITTED it sees every earlier holder's commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from draftmock.store.base import StoreError, redact
+from draftmock.store.sql import SqlTransaction, schema
+
+_LOCK_CLASS = 0x64726D  # "drm": the first key of every advisory lock draftmock takes
+
+
+class PostgresStore:
+    def __init__(self, url: str) -> None:
+        self.url = redact(url)
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise StoreError(
+                "--state postgresql://...: needs psycopg (pip install 'draftmock[postgres]')"
+            ) from exc
+        self._psycopg: Any = psycopg
+        try:
+            self._db = psycopg.connect(url, autocommit=False)
+        except psycopg.Error as exc:
+            raise StoreError(f"--state {self.url}: cannot connect: {exc}".strip()) from exc
+        self._thread_lock = threading.RLock()
+        self._active: SqlTransaction | None = None
+        with self.transaction(None) as tx:
+            for statement in schema("BYTEA", "BIGSERIAL"):
+                tx.cur.execute(statement)
+
+    @contextmanager
+    def transaction(self, scope: str | None) -> Iterator[SqlTransaction]:
+        with self._thread_lock:
+            if self._active is not None:
+                yield self._active
+                return
+            try:
+                with self._db.transaction(), self._db.cursor() as cur:
+                    if scope is None:
+                        cur.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_LOCK_CLASS,))
+                    else:
+                        cur.execute(
+                            "SELECT pg_advisory_xact_lock_shared(%s, 0), "
+                            "pg_advisory_xact_lock(%s, hashtext(%s))",
+                            (_LOCK_CLASS, _LOCK_CLASS + 1, scope),
+                        )
+                    tx = SqlTransaction(cur, "%s")
+                    self._active = tx
+                    try:
+                        yield tx
+                    finally:
+                        self._active = None
+            except self._psycopg.OperationalError as exc:
+                raise StoreError(f"the state store {self.url} failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()

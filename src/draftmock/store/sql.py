@@ -1,0 +1,200 @@
+"""The tables and statements SQLite and PostgreSQL share; each store supplies a cursor.
+
+``draftmock_worlds`` holds one row per world with its sequence numbers, so a request learns in
+one indexed read whether another process wrote since it last looked. ``draftmock_log`` holds the
+entries after the checkpoint, ``draftmock_checkpoints`` the newest checkpoint of each world.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from draftmock.store.base import LogEntry, WorldRow
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+def schema(blob: str, serial: str) -> list[str]:
+    return [
+        "CREATE TABLE IF NOT EXISTS draftmock_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        f"""CREATE TABLE IF NOT EXISTS draftmock_worlds (
+            id {serial} PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            head BIGINT NOT NULL,
+            checkpoint_seq BIGINT NOT NULL,
+            log_bytes BIGINT NOT NULL,
+            checkpoint_bytes BIGINT NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS draftmock_log (
+            world_id BIGINT NOT NULL,
+            seq BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            data {blob} NOT NULL,
+            body {blob} NOT NULL,
+            PRIMARY KEY (world_id, seq))""",
+        f"""CREATE TABLE IF NOT EXISTS draftmock_checkpoints (
+            world_id BIGINT PRIMARY KEY,
+            seq BIGINT NOT NULL,
+            data {blob} NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS draftmock_snapshots (
+            world TEXT NOT NULL,
+            name TEXT NOT NULL,
+            data {blob} NOT NULL,
+            PRIMARY KEY (world, name))""",
+    ]
+
+
+_WORLD = "id, name, head, checkpoint_seq, log_bytes, checkpoint_bytes"
+
+
+class SqlTransaction:
+    """The ``Transaction`` of both SQL stores; ``p`` is the driver's placeholder (? or %s)."""
+
+    def __init__(self, cursor: Cursor, p: str) -> None:
+        self.cur = cursor
+        self.p = p
+
+    def _q(self, sql: str) -> str:
+        return sql.replace("?", self.p)
+
+    def meta(self, key: str) -> str | None:
+        self.cur.execute(self._q("SELECT value FROM draftmock_meta WHERE key = ?"), (key,))
+        row = self.cur.fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.cur.execute(
+            self._q(
+                "INSERT INTO draftmock_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            ),
+            (key, value),
+        )
+
+    def world(self, name: str) -> WorldRow | None:
+        self.cur.execute(self._q(f"SELECT {_WORLD} FROM draftmock_worlds WHERE name = ?"), (name,))
+        row = self.cur.fetchone()
+        return None if row is None else WorldRow(*row)
+
+    def create_world(self, name: str, checkpoint: bytes) -> WorldRow:
+        self.cur.execute(
+            self._q(
+                "INSERT INTO draftmock_worlds (name, head, checkpoint_seq, log_bytes, "
+                f"checkpoint_bytes) VALUES (?, 0, 0, 0, ?) RETURNING {_WORLD}"
+            ),
+            (name, len(checkpoint)),
+        )
+        world = WorldRow(*self.cur.fetchone())
+        self.cur.execute(
+            self._q("INSERT INTO draftmock_checkpoints (world_id, seq, data) VALUES (?, 0, ?)"),
+            (world.id, checkpoint),
+        )
+        return world
+
+    def drop_world(self, name: str) -> bool:
+        world = self.world(name)
+        self.cur.execute(self._q("DELETE FROM draftmock_snapshots WHERE world = ?"), (name,))
+        if world is None:
+            return False
+        for table in ("draftmock_log", "draftmock_checkpoints"):
+            self.cur.execute(self._q(f"DELETE FROM {table} WHERE world_id = ?"), (world.id,))
+        self.cur.execute(self._q("DELETE FROM draftmock_worlds WHERE id = ?"), (world.id,))
+        return True
+
+    def world_names(self) -> list[str]:
+        self.cur.execute("SELECT name FROM draftmock_worlds ORDER BY name")
+        return [str(row[0]) for row in self.cur.fetchall()]
+
+    def entries(self, world: WorldRow, after: int) -> list[LogEntry]:
+        self.cur.execute(
+            self._q(
+                "SELECT seq, kind, data, body FROM draftmock_log "
+                "WHERE world_id = ? AND seq > ? ORDER BY seq"
+            ),
+            (world.id, after),
+        )
+        return [LogEntry(int(s), str(k), bytes(d), bytes(b)) for s, k, d, b in self.cur.fetchall()]
+
+    def append(self, world: WorldRow, kind: str, data: bytes, body: bytes) -> None:
+        world.head += 1
+        world.log_bytes += len(data) + len(body)
+        self.cur.execute(
+            self._q(
+                "INSERT INTO draftmock_log (world_id, seq, kind, data, body) VALUES (?, ?, ?, ?, ?)"
+            ),
+            (world.id, world.head, kind, data, body),
+        )
+        self.cur.execute(
+            self._q("UPDATE draftmock_worlds SET head = ?, log_bytes = ? WHERE id = ?"),
+            (world.head, world.log_bytes, world.id),
+        )
+
+    def checkpoint(self, world: WorldRow) -> bytes:
+        self.cur.execute(
+            self._q("SELECT data FROM draftmock_checkpoints WHERE world_id = ?"), (world.id,)
+        )
+        return bytes(self.cur.fetchone()[0])
+
+    def put_checkpoint(self, world: WorldRow, data: bytes) -> None:
+        world.head += 1
+        world.checkpoint_seq = world.head
+        world.log_bytes = 0
+        world.checkpoint_bytes = len(data)
+        self.cur.execute(
+            self._q("UPDATE draftmock_checkpoints SET seq = ?, data = ? WHERE world_id = ?"),
+            (world.head, data, world.id),
+        )
+        self.cur.execute(
+            self._q("DELETE FROM draftmock_log WHERE world_id = ? AND seq <= ?"),
+            (world.id, world.head),
+        )
+        self.cur.execute(
+            self._q(
+                "UPDATE draftmock_worlds SET head = ?, checkpoint_seq = ?, log_bytes = 0, "
+                "checkpoint_bytes = ? WHERE id = ?"
+            ),
+            (world.head, world.head, len(data), world.id),
+        )
+
+    def snapshot(self, world: str, name: str) -> bytes | None:
+        self.cur.execute(
+            self._q("SELECT data FROM draftmock_snapshots WHERE world = ? AND name = ?"),
+            (world, name),
+        )
+        row = self.cur.fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_snapshot(self, world: str, name: str, data: bytes) -> None:
+        self.cur.execute(
+            self._q(
+                "INSERT INTO draftmock_snapshots (world, name, data) VALUES (?, ?, ?) "
+                "ON CONFLICT (world, name) DO UPDATE SET data = excluded.data"
+            ),
+            (world, name, data),
+        )
+
+    def delete_snapshot(self, world: str, name: str) -> bool:
+        self.cur.execute(
+            self._q("DELETE FROM draftmock_snapshots WHERE world = ? AND name = ?"), (world, name)
+        )
+        return bool(self.cur.rowcount)
+
+    def snapshot_names(self, world: str | None = None) -> list[tuple[str, str]]:
+        if world is None:
+            self.cur.execute("SELECT world, name FROM draftmock_snapshots ORDER BY world, name")
+        else:
+            self.cur.execute(
+                self._q(
+                    "SELECT world, name FROM draftmock_snapshots WHERE world = ? ORDER BY name"
+                ),
+                (world,),
+            )
+        return [(str(w), str(n)) for w, n in self.cur.fetchall()]

@@ -1,0 +1,75 @@
+"""SQLite: one file on one machine, shared by the worker processes of one server.
+
+Writers are serialised by an exclusive ``flock`` on ``PATH-lock`` taken before
+``BEGIN IMMEDIATE``: a waiting process sleeps in the kernel and wakes the moment the lock is
+free, where SQLite's own busy handler would poll with growing sleeps. The database runs in WAL
+mode with ``synchronous=NORMAL``: a committed transaction survives the process being killed;
+an operating-system crash may lose the last few (``synchronous=FULL`` would fsync each commit).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from draftmock.store.base import StoreError
+from draftmock.store.sql import SqlTransaction, schema
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.url = str(path)
+        if path.parent and not path.parent.is_dir():
+            raise StoreError(f"--state {path}: the directory {path.parent} does not exist")
+        try:
+            self._lock_fd = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT, 0o644)
+            self._db = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._locked():
+                for statement in schema("BLOB", "INTEGER"):
+                    self._db.execute(statement)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"--state {path}: cannot open it as a SQLite database: {exc}") from exc
+        self._thread_lock = threading.RLock()
+        self._active: SqlTransaction | None = None
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    @contextmanager
+    def transaction(self, scope: str | None) -> Iterator[SqlTransaction]:
+        with self._thread_lock:
+            if self._active is not None:  # nested: the outer transaction covers it
+                yield self._active
+                return
+            with self._locked():
+                self._db.execute("BEGIN IMMEDIATE")
+                tx = SqlTransaction(self._db.cursor(), "?")
+                self._active = tx
+                try:
+                    yield tx
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                else:
+                    self._db.execute("COMMIT")
+                finally:
+                    self._active = None
+
+    def close(self) -> None:
+        self._db.close()
+        os.close(self._lock_fd)
