@@ -1,7 +1,7 @@
 """What the store writes: checkpoints of whole worlds and log entries, as JSON bytes.
 
-A checkpoint holds the world's state through the state codec (``state_codec.encode``: the same
-tagged JSON as ``GET /__draftmock/state``) plus its steering and history (fault rules,
+A checkpoint holds the world's state through the state codec (``state_codec.dump``: the same
+versioned, tagged JSON as ``GET /__draftmock/state``) plus its steering and history (fault rules,
 progressions, failures asked for the next jobs, journal, coverage), which are plain data here.
 """
 
@@ -16,7 +16,7 @@ from draftmock.faults import FaultRule
 from draftmock.journal import Coverage, Journal
 from draftmock.progression import Progression, Progressions
 from draftmock.runtime import World
-from draftmock.state_codec import decode, encode
+from draftmock.state_codec import dump, load
 
 
 def dumps(value: Any) -> bytes:
@@ -38,7 +38,7 @@ def world_checkpoint(world: World, last_now: float) -> bytes:
     coverage = [[api, op, sorted(seen)] for (api, op), seen in world.coverage._seen.items()]
     return dumps(
         {
-            "state": encode(world.state_parts()),
+            "state": dump(world.state_parts()),
             "faults": [rule.to_json() for rule in world.faults.rules],
             "progressions": world.progressions.to_json(),
             "fail_next": [[api, op, n] for (api, op), n in world.fail_next.items()],
@@ -52,7 +52,7 @@ def world_checkpoint(world: World, last_now: float) -> bytes:
 def read_checkpoint(data: bytes) -> dict[str, Any]:
     """The parts of a checkpoint; ``state`` decoded to live objects."""
     raw = loads(data)
-    return {**raw, "state": decode(raw["state"])}
+    return {**raw, "state": load(raw["state"])}
 
 
 def restore_steering(world: World, parts: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ import orjson
 from draftmock import __version__
 from draftmock.errors import ConfigError
 from draftmock.runtime import DEFAULT_WORLD, Runtime, World
-from draftmock.state_codec import decode, encode
+from draftmock.state_codec import dump, load
 from draftmock.store import codec
 from draftmock.store.base import FORMAT, Store, StoreError, Transaction, WorldRow
 
@@ -309,12 +309,12 @@ class _Snapshots(MutableMapping[tuple[str, str], dict[str, Any]]):
             data = tx.snapshot(*key)
         if data is None:
             raise KeyError(key)
-        parts: dict[str, Any] = decode(codec.loads(data))
+        parts: dict[str, Any] = load(codec.loads(data))
         return parts
 
     def __setitem__(self, key: tuple[str, str], value: dict[str, Any]) -> None:
         with self.store.transaction(key[0]) as tx:
-            tx.put_snapshot(*key, codec.dumps(encode(value)))
+            tx.put_snapshot(*key, codec.dumps(dump(value)))
 
     def __delitem__(self, key: tuple[str, str]) -> None:
         with self.store.transaction(key[0]) as tx:
