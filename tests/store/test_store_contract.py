@@ -192,3 +192,30 @@ def test_two_servers_on_one_store_share_state_clock_and_sessions(served: Served)
         assert served.control("GET", "state") == other.control("GET", "state")
     finally:
         other.stop()
+
+
+def test_a_request_the_store_cannot_save_changes_nothing(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if served.state is None:
+        pytest.skip("in memory there is no store to fail")
+    pl = api(served, "promptlayer", PL)
+    assert pl.post(f"{V2}/dataset-groups", json={"name": "kept"}).status_code == 201
+    from draftmock.store.sql import SqlTransaction
+
+    def refuse(*args: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SqlTransaction, "append", refuse)
+        failed = httpx.post(
+            f"{served.url}/promptlayer{V2}/dataset-groups", json={"name": "lost"}, headers=PL
+        )
+    assert failed.status_code == 500
+    assert failed.json()["draftmock_error"] == "state store"
+    # The change was not saved and is not served either: the world came back from the store.
+    assert pl.post(f"{V2}/dataset-groups", json={"name": "lost"}).status_code == 201
+    assert pl.post(f"{V2}/dataset-groups", json={"name": "kept"}).status_code == 400
+    served.restart()
+    pl = api(served, "promptlayer", PL)
+    assert pl.post(f"{V2}/dataset-groups", json={"name": "lost"}).status_code == 400

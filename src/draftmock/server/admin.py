@@ -219,12 +219,13 @@ def build_admin(
 
         return guarded
 
-    def control_scope(op: Operation, request: Request) -> AbstractContextManager[None]:
+    def control_scope(op: Operation | str, request: Request) -> AbstractContextManager[None]:
         """With a store: the worlds the call reads are current, and what it changes is saved."""
         if app.durable is None:
             return nullcontext()
         session = request.headers.get("x-draftmock-session")
-        return app.durable.control(op.operation_id, request.method, session)
+        operation_id = op if isinstance(op, str) else op.operation_id
+        return app.durable.control(operation_id, request.method, session)
 
     def world_of(request: Request) -> World:
         return runtime.world(request.headers.get("x-draftmock-session"))
@@ -568,12 +569,13 @@ def build_admin(
         """A file a vendor published behind a pre-signed URL: the URL's signature is the only
         credential (as S3's), and it holds until the expiry it was signed with."""
         query = request.query_params
-        found = Blobs(world_of(request).blobs, runtime.url_key).open(
-            request.path_params["blob_id"],
-            query.get("Expires"),
-            query.get("Signature"),
-            runtime.clock.now(),
-        )
+        with control_scope("getBlob", request):
+            found = Blobs(world_of(request).blobs, runtime.url_key).open(
+                request.path_params["blob_id"],
+                query.get("Expires"),
+                query.get("Signature"),
+                runtime.clock.now(),
+            )
         if isinstance(found, str):
             return _error(404 if found == "no such file" else 403, found)
         return Response(found.content, media_type=found.media_type)

@@ -83,9 +83,19 @@ class ApiPipeline:
                 reply.headers.setdefault("allow", ", ".join(sorted(set(allowed))))
             return Outcome(reply, None)
         if self.durable is not None:
-            with self.durable.writing(request.session) as writing:
-                outcome = self._handle_at(op, raw_path, request, writing.world, writing.now)
-                writing.log_request(_entry(self.slug, request), request.body)
+            try:
+                with self.durable.writing(request.session) as writing:
+                    outcome = self._handle_at(op, raw_path, request, writing.world, writing.now)
+                    writing.log_request(_entry(self.slug, request), request.body)
+            except Exception as exc:  # nothing was saved, and the world is reloaded from the store
+                log.error(
+                    "%s %s: the state store failed:\n%s",
+                    self.slug,
+                    op.operation_id,
+                    traceback.format_exc(),
+                )
+                body = {"draftmock_error": "state store", "message": f"not saved: {exc}"}
+                return Outcome(Reply(500, body, {VIOLATION_HEADER: "state store failure"}), op)
             return outcome
         world = self.runtime.world(request.session)
         with world.lock:

@@ -91,6 +91,12 @@ class Durable:
                     "version, or start this one on a new --state."
                 )
             tx.set_meta("version", __version__)
+            # Download URLs one process signs must verify in every other, after restarts too.
+            key = tx.meta("url_key")
+            if key is None:
+                tx.set_meta("url_key", self.runtime.url_key.decode())
+            else:
+                self.runtime.url_key = key.encode()
             if tx.meta("clock") is None:
                 self._save_clock(tx)
             self._sync_clock(tx)
