@@ -97,6 +97,9 @@ class DraftmockApp:
             duration_ms=0.0,
             session=world.name,
             fault=outcome.fault,
+            query=request.query_string,
+            request=Message.of(request.headers, body),
+            reply=Message.of(_reply_headers(outcome.reply), encode_body(outcome.reply)),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

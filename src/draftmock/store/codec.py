@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from draftmock.faults import FaultRule
-from draftmock.journal import Coverage, Journal
+from draftmock.journal import Coverage, Entry, Message
 from draftmock.progression import Progression, Progressions
 from draftmock.runtime import World
 from draftmock.state_codec import dump, load
@@ -42,7 +42,7 @@ def world_checkpoint(world: World, last_now: float) -> bytes:
             "faults": [rule.to_json() for rule in world.faults.rules],
             "progressions": world.progressions.to_json(),
             "fail_next": [[api, op, n] for (api, op), n in world.fail_next.items()],
-            "journal": [entry.to_json() for entry in world.journal.query(limit=1 << 62)][::-1],
+            "journal": [_entry(e) for e in world.journal.query(limit=1 << 62)][::-1],
             "coverage": coverage,
             "last_now": last_now,
         }
@@ -69,10 +69,39 @@ def restore_steering(world: World, parts: dict[str, Any]) -> None:
         fields = {k: rule[k] for k in ("mode", "seconds", "polls")}
         world.progressions.set(rule["api"], rule["operation_id"], Progression(**fields))
     world.fail_next = {(api, op): int(n) for api, op, n in parts["fail_next"]}
-    world.journal = Journal(world.journal.limit)
+    world.journal.clear()
     for entry in parts["journal"]:
-        world.journal.record(**{k: v for k, v in entry.items() if k != "id"})
+        world.journal.record(
+            **{
+                **{k: v for k, v in entry.items() if k != "id"},
+                "request": _message(entry["request"]),
+                "reply": _message(entry["reply"]),
+            }
+        )
     world.coverage = Coverage()
     for api, op, statuses in parts["coverage"]:
         for status in statuses:
             world.coverage.record(api, op, status)
+
+
+def _entry(entry: Entry) -> dict[str, Any]:
+    """A journal entry as JSON, bodies byte for byte (as Latin-1 text)."""
+    fields = {name: getattr(entry, name) for name in entry.__dataclass_fields__}
+    for name in ("request", "reply"):
+        message: Message | None = fields[name]
+        fields[name] = (
+            None
+            if message is None
+            else {
+                "headers": dict(message.headers),
+                "body": message.body.decode("latin-1"),
+                "size": message.size,
+            }
+        )
+    return fields
+
+
+def _message(data: dict[str, Any] | None) -> Message | None:
+    if data is None:
+        return None
+    return Message(data["headers"], data["body"].encode("latin-1"), data["size"])
