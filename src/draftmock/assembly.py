@@ -1,8 +1,11 @@
-"""Putting a runtime together from a specs directory, fixture paths and settings."""
+"""Putting a runtime together from a specs directory, users' documents, fixture paths and
+settings."""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,13 +14,18 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from draftmock.clock import VirtualClock
-from draftmock.errors import ConfigError
+from draftmock.errors import ConfigError, SpecError
 from draftmock.fixtures import read_fixture_paths
+from draftmock.generated.behaviour import Behaviour
+from draftmock.generated.vendor import build_vendor
 from draftmock.paths import fixtures_dir, specs_dir
 from draftmock.runtime import Runtime
 from draftmock.spec.document import Document, load_document
 from draftmock.vendors import VENDORS
 from draftmock.vendors._kit import Settings, Vendor
+
+log = logging.getLogger("draftmock")
+RESERVED_NAMES = {"__draftmock", ""}
 
 
 def default_fixture_paths() -> list[Path]:
@@ -33,35 +41,107 @@ def build_runtime(
     clock: VirtualClock | None = None,
     seed: int = 0,
     journal_limit: int = 1000,
+    documents: Sequence[tuple[str | None, Path]] = (),
+    behaviours: Mapping[str | None, Behaviour] | None = None,
 ) -> Runtime:
-    """A runtime serving every API whose document is in ``specs`` (or those named)."""
-    specs = specs or specs_dir()
+    """A runtime serving every API whose document is in ``specs`` (or those named).
+
+    ``documents`` (``serve DOC...``: name or None, path) are any OpenAPI documents, served by the
+    generated tier instead of the built-in APIs; so is every document in ``specs`` that is not a
+    built-in API's. A single API from a user's document is served at the root.
+    """
     wanted = set(apis) if apis is not None else None
     vendors: dict[str, Vendor[Any]] = {}
-    documents: dict[str, Document] = {}
-    for slug, vendor in VENDORS.items():
-        path = specs / vendor.spec_file
-        if (wanted is not None and slug not in wanted) or not path.exists():
-            continue
-        vendors[slug] = vendor
-        documents[slug] = load_document(path, slug)
+    loaded: dict[str, Document] = {}
+    generated: list[str] = []
+    user_documents: list[tuple[str | None, Path, bool]] = [(n, p, True) for n, p in documents]
+    if not documents or specs is not None:
+        directory = specs or specs_dir()
+        builtin = {vendor.spec_file: slug for slug, vendor in VENDORS.items()}
+        for slug, vendor in VENDORS.items():
+            path = directory / vendor.spec_file
+            if (wanted is not None and slug not in wanted) or not path.exists():
+                continue
+            vendors[slug] = vendor
+            loaded[slug] = load_document(path, slug)
+        if specs is not None:
+            user_documents.extend(
+                (None, path, False)
+                for path in sorted(specs.iterdir())
+                if path.suffix.lower() in (".yaml", ".yml", ".json") and path.name not in builtin
+            )
+    builtins = list(vendors)
+    named = _named_documents(user_documents)
+    names = [name for name, _ in named]
+    if wanted is not None:
+        named = [(name, doc) for name, doc in named if name in wanted]
+    root = names[0] if len(named) == 1 and not vendors else None
+    for name, document in named:
+        if name in vendors:
+            raise ConfigError(f"two APIs are named {name!r}; name one with DOC=NAME")
+        behaviour = (behaviours or {}).get(name) or (behaviours or {}).get(None)
+        vendors[name] = build_vendor(
+            document, mount="" if root == name else f"/{name}", behaviour=behaviour
+        )
+        loaded[name] = document
+        generated.append(name)
+    unknown = set(behaviours or {}) - {None, *generated}
+    if unknown:
+        raise ConfigError(f"--behaviour for {', '.join(sorted(map(str, unknown)))}: no such API")
     if wanted is not None and (missing := wanted - set(vendors)):
         raise ConfigError(f"no API named {', '.join(sorted(missing))} (or its spec is missing)")
     if not vendors:
-        raise ConfigError(f"no API documents found in {specs}")
+        raise ConfigError(f"no API documents found in {specs or specs_dir()}")
     if settings is not None:
         check_options(settings.options)
-    paths = list(fixtures) if fixtures is not None else default_fixture_paths()
-    sources = [s for s in read_fixture_paths(paths, VENDORS) if s.api in vendors]
+    if fixtures is not None:
+        paths = list(fixtures)
+    else:
+        paths = [p for p in default_fixture_paths() if p.stem.split(".")[-1] in builtins]
+    sources = [s for s in read_fixture_paths(paths, vendors) if s.api in vendors]
     return Runtime(
         vendors,
-        documents,
+        loaded,
         sources,
         clock=clock,
         settings=settings,
         seed=seed,
         journal_limit=journal_limit,
+        root_api=root,
+        generated=generated,
     )
+
+
+def api_name(path: Path) -> str:
+    """The name a document is served under, from its file name: ``pet-store.yaml`` -> ``pet-store``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-.") or "api"
+
+
+def _named_documents(
+    entries: Sequence[tuple[str | None, Path, bool]],
+) -> list[tuple[str, Document]]:
+    """(name, document) for each entry; an unreadable file named on the command line stops
+    start-up, one merely found in a directory (fixtures, configs) is skipped with a warning."""
+    result: list[tuple[str, Document]] = []
+    seen: set[str] = set()
+    for name, path, explicit in entries:
+        name = name or api_name(path)
+        if name in RESERVED_NAMES or "/" in name:
+            raise ConfigError(f"{path}: {name!r} cannot name an API; choose another with DOC=NAME")
+        if name in seen:
+            raise ConfigError(f"two documents are named {name!r}; name one with DOC=NAME")
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such file")
+        try:
+            document = load_document(path, name)
+        except SpecError as exc:
+            if not explicit:
+                log.warning("skipping %s: %s", path, exc)
+                continue
+            raise
+        seen.add(name)
+        result.append((name, document))
+    return result
 
 
 def check_options(options: Mapping[str, Mapping[str, Any]]) -> None:

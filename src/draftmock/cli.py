@@ -35,7 +35,26 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="draftmock", description=__doc__)
     parser.add_argument("--version", action="version", version=f"draftmock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the mock APIs")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the mock APIs",
+        description="Serve OpenAPI documents (DOC, or NAME=DOC) as stateful mocks; without any, "
+        "the built-in APIs. One document is served at the root, several each under /NAME.",
+    )
+    serve.add_argument(
+        "documents",
+        nargs="*",
+        metavar="DOC",
+        help="an OpenAPI 3.0/3.1 document (YAML or JSON); NAME=DOC serves it under /NAME",
+    )
+    serve.add_argument(
+        "--behaviour",
+        action="append",
+        default=[],
+        metavar="[API=]MODULE:ATTR",
+        help="Python @ops handlers for a served document's operations: module:attr, a module "
+        "or a .py file (repeatable; API= picks the document when several are served)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4010)
     serve.add_argument("--specs", type=Path, help="directory of OpenAPI documents")
@@ -135,6 +154,30 @@ def parse_options(pairs: Sequence[str]) -> dict[str, dict[str, Any]]:
     return options
 
 
+def parse_document(text: str) -> tuple[str | None, Path]:
+    """``DOC``, ``NAME=DOC`` or ``DOC=NAME`` (whichever side is a file; a file whose own name
+    holds ``=`` is taken as it is)."""
+    left, sep, right = text.rpartition("=")
+    if not sep or Path(text).exists() or not left or not right:
+        return None, Path(text)
+    if Path(left).exists():
+        return right, Path(left)
+    left, _, right = text.partition("=")
+    return left, Path(right)
+
+
+def parse_behaviours(values: Sequence[str]) -> dict[str | None, Any]:
+    """``[API=]MODULE:ATTR`` -> {API or None: Behaviour}."""
+    from draftmock.generated.behaviour import load_behaviour
+
+    result: dict[str | None, Any] = {}
+    for text in values:
+        api, sep, reference = text.partition("=")
+        key = api if sep else None
+        result[key] = load_behaviour(reference if sep else text)
+    return result
+
+
 def _configure_logging(fmt: str, quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -176,6 +219,8 @@ def serve(args: argparse.Namespace) -> int:
         settings=settings,
         seed=args.seed,
         journal_limit=args.journal_size,
+        documents=[parse_document(text) for text in args.documents],
+        behaviours=parse_behaviours(args.behaviour),
     )
     for directory in args.seed_dir:
         if not directory.is_dir():
@@ -205,7 +250,8 @@ def serve(args: argparse.Namespace) -> int:
         Watcher(app, args.fixtures or default_fixture_paths()).start()
     log = logging.getLogger("draftmock")
     for slug in runtime.vendors:
-        log.info("serving %s at http://%s:%d/%s", slug, args.host, args.port, slug)
+        mount = "" if slug == runtime.root_api else slug
+        log.info("serving %s at http://%s:%d/%s", slug, args.host, args.port, mount)
     config = uvicorn.Config(
         app,
         host=args.host,

@@ -62,8 +62,14 @@ class Runtime:
         settings: Settings | None = None,
         seed: int = 0,
         journal_limit: int = 1000,
+        root_api: str | None = None,
+        generated: Iterable[str] = (),
     ) -> None:
         self.vendors = dict(vendors)
+        # The API served at the server's root (``serve DOC`` with one document), if any.
+        self.root_api = root_api
+        # APIs served from a user's document (the generated tier) rather than a built-in module.
+        self.generated = frozenset(generated)
         self.documents = dict(documents)
         self.clock = clock or VirtualClock()
         self.settings = settings or Settings()

@@ -559,7 +559,10 @@ def build_admin(
         if document is None:
             return _error(404, f"no API named {api!r} is served")
         base = str(request.base_url).rstrip("/")
-        return JSONResponse({**document.raw, "servers": [{"url": f"{base}/{document.api}"}]})
+        vendor = runtime.vendors.get(api)
+        raw = vendor.publish(document.raw) if vendor and vendor.publish else document.raw
+        mount = "" if api == runtime.root_api else f"/{document.api}"
+        return JSONResponse({**raw, "servers": [{"url": f"{base}{mount}"}]})
 
     async def openapi(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")

@@ -1,5 +1,6 @@
 """The ASGI application: ``/<api>/...`` goes to that API's pipeline, ``/__draftmock/...`` to
-the control API, ``/`` to an index page.
+the control API, ``/`` to an index page. An API served at the root (``serve DOC`` with one
+document) gets every path but ``/__draftmock/...`` (and ``/``, unless it documents ``/``).
 
 The vendor path is a plain ASGI callable rather than a framework router: per request it only
 reads the body, calls the synchronous pipeline and writes the reply, so no per-request work
@@ -56,7 +57,10 @@ class DraftmockApp:
         self.durable = durable
         # Files ``POST /__draftmock/seed {"path"}`` may read (none unless the server was given some).
         self.seed_files = seed_files or SeedFiles()
-        self.apis = {slug: compile_document(runtime.documents[slug]) for slug in runtime.vendors}
+        self.apis = {
+            slug: compile_document(runtime.documents[slug], tolerant=slug in runtime.generated)
+            for slug in runtime.vendors
+        }
         self.pipelines = {
             slug: ApiPipeline(runtime, runtime.vendors[slug], self.apis[slug], durable)
             for slug in runtime.vendors
@@ -75,7 +79,8 @@ class DraftmockApp:
 
     def reload_api(self, slug: str, document: Document) -> list[str]:
         """Swap in a changed spec for ``slug``; returns what state could not be kept."""
-        compiled = compile_document(document)  # a broken document raises before anything changes
+        # A broken document raises before anything changes.
+        compiled = compile_document(document, tolerant=slug in self.runtime.generated)
         dropped = self.runtime.replace_document(slug, document)
         self.apis[slug] = compiled
         self.pipelines[slug] = ApiPipeline(
@@ -112,8 +117,14 @@ class DraftmockApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
-        slug, _, rest = path[1:].partition("/")
-        pipeline = self.pipelines.get(slug)
+        root = self.runtime.root_api
+        if root is not None:
+            slug, rest, prefix = root, path[1:], ""
+            pipeline = self.pipelines[root] if self._at_root(path, scope["method"]) else None
+        else:
+            slug, _, rest = path[1:].partition("/")
+            prefix = f"/{slug}"
+            pipeline = self.pipelines.get(slug)
         if pipeline is None:
             await self.admin(scope, receive, send)
             return
@@ -122,7 +133,7 @@ class DraftmockApp:
         headers = _headers(scope)
         request = Request(
             method=scope["method"],
-            path=_raw_path(scope, slug) or "/" + rest,
+            path=_raw_path(scope, prefix) or "/" + rest,
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=body,
@@ -168,6 +179,15 @@ class DraftmockApp:
                 },
             )
 
+    def _at_root(self, path: str, method: str) -> bool:
+        """Whether ``path`` belongs to the API served at the root."""
+        if path.startswith("/__draftmock/") or path == "/__draftmock":
+            return False
+        if path != "/":
+            return True
+        _, _, allowed = self.pipelines[self.runtime.root_api or ""].api.router.match(method, "/")
+        return bool(allowed)
+
 
 async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
@@ -179,14 +199,13 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _raw_path(scope: Scope, slug: str) -> str | None:
+def _raw_path(scope: Scope, prefix: str) -> str | None:
     """The path below the mount point, still percent-encoded, so an encoded ``/`` inside a
     path parameter cannot split it; the pipeline decodes parameters after routing."""
     raw = scope.get("raw_path")
     if not raw:
         return None
     text = raw.decode("latin-1").partition("?")[0]
-    prefix = f"/{slug}"
     return text[len(prefix) :] or "/" if text.startswith(prefix) else None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from draftmock.spec.operations import Operation
 from draftmock.vendors._kit import Reply
 
@@ -26,13 +28,25 @@ def reply_problems(op: Operation, reply: Reply) -> list[str]:
     if not spec.content:
         problems.append(f"status {reply.status} documents no body but one was sent")
         return problems
-    if reply.media_type not in spec.content:
+    declared = _declared(spec.content, reply.media_type)
+    if declared is None:
         problems.append(f"media type {reply.media_type} is not documented for {reply.status}")
         return problems
-    validator = spec.content[reply.media_type]
+    validator = spec.content[declared]
     if validator is not None and reply.media_type.endswith("json"):
         problems.extend(
             f"body does not match the {reply.status} schema at {v.describe()}"
             for v in validator.violations(reply.body)[:5]
         )
     return problems
+
+
+def _declared(content: dict[str, Any], media_type: str) -> str | None:
+    """The declared media type ``media_type`` falls under: itself, ``type/*`` or ``*/*``."""
+    if media_type in content:
+        return media_type
+    main = media_type.split("/")[0]
+    for candidate in (f"{main}/*", "*/*"):
+        if candidate in content:
+            return candidate
+    return None

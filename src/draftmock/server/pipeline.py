@@ -27,7 +27,15 @@ from draftmock.spec.operations import CompiledApi, Operation
 from draftmock.spec.params import coerce
 from draftmock.spec.schema import Violation
 from draftmock.store.durable import Durable
-from draftmock.vendors._kit import AuthInput, Call, Context, Reply, Vendor, VendorError
+from draftmock.vendors._kit import (
+    AuthInput,
+    Call,
+    Context,
+    ContractGap,
+    Reply,
+    Vendor,
+    VendorError,
+)
 
 log = logging.getLogger("draftmock")
 
@@ -138,7 +146,9 @@ class ApiPipeline:
             call, violations = self._parse(ctx, op, raw_path, request, admission.principal)
             reply = self._answer(ctx, op, call, violations, request, world, outcome)
         except VendorError as error:
-            reply = self.vendor.render_error(error, request.request_id)
+            reply = self._render_error(op, error, request.request_id)
+        except ContractGap as gap:  # known since start-up, and logged there
+            return _diagnostic(f"the contract cannot be honoured: {gap}")
         except Exception as exc:  # a defect of the mock: say so loudly, never silently
             log.error("%s %s failed:\n%s", self.slug, op.operation_id, traceback.format_exc())
             return _diagnostic(f"{op.operation_id} raised {type(exc).__name__}: {exc}")
@@ -182,6 +192,10 @@ class ApiPipeline:
     ) -> Reply:
         """Who answers a valid request: ``Prefer``, a fault rule, or the vendor's handler."""
         if violations:
+            if self.vendor.render_operation_violations is not None:
+                return self.vendor.render_operation_violations(
+                    op.operation_id, violations, request.request_id
+                )
             return self.vendor.render_violations(violations, request.request_id)
         preference = parse_prefer(request.headers.get("prefer"))
         if preference.wanted:
@@ -195,11 +209,20 @@ class ApiPipeline:
             raise VendorError("This operation is not implemented by the mock", status=501)
         return self.vendor.operations.handlers[op.operation_id](ctx, call)
 
+    def _render_error(self, op: Operation, error: VendorError, request_id: str) -> Reply:
+        if self.vendor.render_operation_error is not None:
+            return self.vendor.render_operation_error(op.operation_id, error, request_id)
+        return self.vendor.render_error(error, request_id)
+
     def _fault(self, op: Operation, status: int, message: str, request: Request) -> Reply:
         """The vendor's own error for ``status``; the spec's example if the vendor has none."""
-        reply = fault_reply(
-            self.vendor, status, message, request.request_id, document=self.api.document, op=op
-        )
+        if self.vendor.render_operation_error is not None:
+            error = VendorError(message, status=status)
+            reply = self.vendor.render_operation_error(op.operation_id, error, request.request_id)
+        else:
+            reply = fault_reply(
+                self.vendor, status, message, request.request_id, document=self.api.document, op=op
+            )
         if reply.status == status and not reply_problems(op, reply):
             return reply
         return preferred_reply(self.api.document, op, Preference(code=status))

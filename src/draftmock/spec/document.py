@@ -1,6 +1,9 @@
 """One OpenAPI document as loaded from ``specs/``: the pristine dict plus a schema registry.
 
-The document is never rewritten: what we validate against is what the file says. Schemas are
+The document is never rewritten: what we validate against is what the file says. The one
+exception is a document that ``$ref``s other local files: at load those files are bundled into
+it, each under ``x-draftmock-bundled`` with its references pointed there, so the served
+document is self-contained and resolves exactly as the files did. Schemas are
 reached through a ``referencing`` registry that holds the whole document, so a ``$ref`` anywhere
 resolves exactly as the document means it (OpenAPI 3.1 = JSON Schema 2020-12; 3.0 = its own
 dialect, validated with ``nullable`` support).
@@ -13,9 +16,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import jsonschema_rs
+import orjson
 import yaml
 from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
@@ -23,6 +27,8 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 from draftmock.errors import SpecError
 
 BASE_URI = "https://draftmock.invalid/specs/"
+BUNDLED = "x-draftmock-bundled"
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,24 @@ class Document:
         contents = self.raw if self.is_31 else explicit_nullable(copy.deepcopy(self.raw))
         return jsonschema_rs.Registry([(self.uri, contents)])
 
+    @cached_property
+    def for_requests(self) -> Document:
+        """This document as requests are validated: a ``readOnly`` member is never required."""
+        return self._directed("readOnly")
+
+    @cached_property
+    def for_responses(self) -> Document:
+        """This document as responses are validated: a ``writeOnly`` member is never required."""
+        return self._directed("writeOnly")
+
+    def _directed(self, flag: str) -> Document:
+        raw = _without_required(self, self.raw, flag)
+        if raw is self.raw:
+            return self
+        dialect = DRAFT202012 if self.is_31 else DRAFT4
+        registry: Registry[Any] = Registry().with_resource(self.uri, dialect.create_resource(raw))
+        return Document(api=self.api, path=self.path, raw=raw, uri=self.uri, registry=registry)
+
     def pointer_ref(self, pointer: str) -> dict[str, str]:
         """A schema that is a ``$ref`` to ``pointer`` inside this document."""
         return {"$ref": f"{self.uri}#{quote(pointer, safe='/~')}"}
@@ -57,6 +81,45 @@ class Document:
             node = lookup(self.raw, ref[1:])
             seen += 1
         return node
+
+
+def _without_required(document: Document, node: Any, flag: str) -> Any:
+    """``node`` with every ``required`` name dropped whose property sets ``flag``: true (as
+    OpenAPI says of readOnly and writeOnly); untouched subtrees are shared, not copied."""
+    if isinstance(node, list):
+        items = [_without_required(document, item, flag) for item in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if not isinstance(node, dict):
+        return node
+    changed = False
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        new = _without_required(document, value, flag)
+        changed = changed or new is not value
+        result[key] = new
+    required = node.get("required")
+    properties = node.get("properties")
+    if isinstance(required, list) and isinstance(properties, dict):
+        kept = [
+            name
+            for name in required
+            if not (
+                isinstance(name, str)
+                and isinstance(prop := _safe_resolve(document, properties.get(name)), dict)
+                and prop.get(flag) is True
+            )
+        ]
+        if len(kept) != len(required):
+            result["required"] = kept
+            changed = True
+    return result if changed else node
+
+
+def _safe_resolve(document: Document, node: Any) -> Any:
+    try:
+        return document.resolve(node)
+    except (KeyError, IndexError, ValueError, TypeError, SpecError):
+        return None
 
 
 def explicit_nullable(node: Any) -> Any:
@@ -89,14 +152,104 @@ def lookup(doc: Any, pointer: str) -> Any:
 
 
 def load_document(path: Path, api: str | None = None) -> Document:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path}: cannot read OpenAPI document: {exc}") from exc
+    raw = read_file(path)
     if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3."):
         raise SpecError(f"{path}: not an OpenAPI 3.x document")
+    raw = bundle(raw, path)
     api = api or path.stem
-    uri = f"{BASE_URI}{path.name}"
+    uri = f"{BASE_URI}{quote(path.name)}"
     dialect = DRAFT202012 if str(raw["openapi"]).startswith("3.1") else DRAFT4
     registry: Registry[Any] = Registry().with_resource(uri, dialect.create_resource(raw))
     return Document(api=api, path=path, raw=raw, uri=uri, registry=registry)
+
+
+def read_file(path: Path) -> Any:
+    """A YAML or JSON file as plain data (JSON through orjson, YAML through libyaml if present)."""
+    try:
+        data = path.read_bytes()
+        if path.suffix.lower() == ".json" or data.lstrip()[:1] == b"{":
+            try:
+                return orjson.loads(data)
+            except orjson.JSONDecodeError:
+                if path.suffix.lower() == ".json":
+                    raise
+        return yaml.load(data.decode("utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read OpenAPI document: {exc}") from exc
+
+
+def bundle(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``raw`` with every ``$ref`` into another local file pointed at a bundled copy of it.
+
+    Each referenced file is read once and kept whole under ``x-draftmock-bundled/<key>``;
+    references inside it (local or to further files) are rewritten the same way. A document
+    without such references is returned as it is.
+    """
+    if not _has_external_ref(raw):
+        return raw
+    files: dict[Path, str] = {}
+    bundled: dict[str, Any] = {}
+    root = path.resolve()
+
+    def key_of(target: Path) -> str:
+        if target not in files:
+            key = target.stem or "file"
+            taken = set(files.values())
+            n = 1
+            while key in taken:
+                n += 1
+                key = f"{target.stem}{n}"
+            files[target] = key
+            content = read_file(target)
+            bundled[key] = None  # reserved before walking: cycles between files terminate
+            bundled[key] = rewrite(content, target, f"/{BUNDLED}/{escape(key)}")
+        return files[target]
+
+    def rewrite(node: Any, origin: Path, base: str) -> Any:
+        if isinstance(node, list):
+            return [rewrite(item, origin, base) for item in node]
+        if not isinstance(node, dict):
+            return node
+        result = {k: rewrite(v, origin, base) for k, v in node.items() if k != "$ref"}
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            result = {"$ref": _target(ref, origin, base), **result}
+        elif "$ref" in node:
+            result["$ref"] = node["$ref"]
+        return result
+
+    def _target(ref: str, origin: Path, base: str) -> str:
+        location, _, fragment = ref.partition("#")
+        if not location:
+            return f"#{base}{fragment}" if base else ref
+        if "://" in location:
+            raise SpecError(f"{origin.name}: remote references are not supported ({ref})")
+        target = (origin.parent / unquote(location)).resolve()
+        if not target.is_file():
+            raise SpecError(f"{origin.name}: $ref {ref!r}: no such file {target}")
+        if target == root:
+            return f"#{fragment}"
+        return f"#/{BUNDLED}/{escape(key_of(target))}{fragment}"
+
+    result = rewrite(raw, root, "")
+    result[BUNDLED] = bundled
+    return dict(result)
+
+
+def _has_external_ref(raw: dict[str, Any]) -> bool:
+    return any(not ref.startswith("#") for ref in _refs(raw))
+
+
+def _refs(node: Any) -> list[str]:
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                found.append(ref)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

@@ -133,35 +133,79 @@ def _group(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
-def compile_document(document: Document) -> CompiledApi:
+@dataclass(frozen=True, slots=True)
+class OperationSite:
+    """Where one operation is declared: path, method, its operationId and raw object."""
+
+    path: str
+    method: str  # lower case, as in the document
+    operation_id: str
+    raw: dict[str, Any]
+    path_item: dict[str, Any]
+
+
+def walk_operations(document: Document, *, tolerant: bool = False) -> list[OperationSite]:
+    """Every operation of the document, in document order.
+
+    Strict (the built-in APIs): an operation without an operationId, or one used twice, is a
+    ``SpecError``. Tolerant (any document): a missing one is named ``"GET /path"`` and a repeated
+    one gets a numbered suffix, so every operation is served and addressable.
+    """
+    sites: list[OperationSite] = []
+    taken: set[str] = set()
+    for path, item in (document.raw.get("paths") or {}).items():
+        item = document.resolve(item)
+        if not isinstance(item, dict):
+            continue
+        for method in METHODS:
+            op_raw = item.get(method)
+            if not isinstance(op_raw, dict):
+                continue
+            op_id = op_raw.get("operationId")
+            if not op_id:
+                if not tolerant:
+                    raise SpecError(
+                        f"{document.path.name}: {method.upper()} {path} has no operationId"
+                    )
+                op_id = f"{method.upper()} {path}"
+            op_id = str(op_id)
+            if op_id in taken:
+                if not tolerant:
+                    raise SpecError(f"{document.path.name}: operationId {op_id} is used twice")
+                n = 2
+                while f"{op_id}_{n}" in taken:
+                    n += 1
+                op_id = f"{op_id}_{n}"
+            taken.add(op_id)
+            sites.append(OperationSite(path, method, op_id, op_raw, item))
+    return sites
+
+
+def compile_document(document: Document, *, tolerant: bool = False) -> CompiledApi:
+    """Every operation compiled. Strict (the default) also compiles every validator now, so a
+    broken schema fails at start-up; tolerant (any document, possibly thousands of operations)
+    compiles each validator on first use and serves what it can of an imperfect document."""
     raw = document.raw
     schemes = _security_schemes(document)
     global_security = raw.get("security", [])
     operations: dict[str, Operation] = {}
-    for path, item in (raw.get("paths") or {}).items():
-        item = document.resolve(item)
-        shared = item.get("parameters", [])
-        for method in METHODS:
-            if method not in item:
-                continue
-            pointer = f"/paths/{escape(path)}/{method}"
-            op_raw = item[method]
-            op_id = op_raw.get("operationId")
-            if not op_id:
-                raise SpecError(f"{document.path.name}: {method.upper()} {path} has no operationId")
-            if op_id in operations:
-                raise SpecError(f"{document.path.name}: operationId {op_id} is used twice")
-            operations[op_id] = Operation(
-                api=document.api,
-                operation_id=op_id,
-                method=method.upper(),
-                path=path,
-                parameters=_parameters(document, pointer, shared, op_raw),
-                body=_body(document, pointer, op_raw),
-                responses=_responses(document, pointer, op_raw),
-                security=tuple(op_raw.get("security", global_security)),
-                raw=op_raw,
-            )
+    for site in walk_operations(document, tolerant=tolerant):
+        pointer = f"/paths/{escape(site.path)}/{site.method}"
+        op_raw = site.raw
+        security = tuple(op_raw.get("security", global_security) or ())
+        if tolerant:
+            security = tuple(r for r in security if all(name in schemes for name in r))
+        operations[site.operation_id] = Operation(
+            api=document.api,
+            operation_id=site.operation_id,
+            method=site.method.upper(),
+            path=site.path,
+            parameters=_parameters(document, pointer, site.path_item.get("parameters", []), op_raw),
+            body=_body(document, pointer, op_raw),
+            responses=_responses(document, pointer, op_raw),
+            security=security,
+            raw=op_raw,
+        )
     for op in operations.values():
         for requirement in op.security:
             for name in requirement:
@@ -169,7 +213,20 @@ def compile_document(document: Document) -> CompiledApi:
                     raise SpecError(
                         f"{document.path.name}: {op.operation_id} uses unknown security {name}"
                     )
+    if not tolerant:
+        for op in operations.values():
+            for validator in _validators(op):
+                validator.compile()
     return CompiledApi(document, operations, schemes, Router(list(operations.values())))
+
+
+def _validators(op: Operation) -> list[SchemaValidator]:
+    found = [param.validator for param in op.parameters]
+    if op.body is not None:
+        found.extend(v for v in op.body.validators.values() if v is not None)
+    for response in op.responses.values():
+        found.extend(v for v in response.content.values() if v is not None)
+    return found
 
 
 def _security_schemes(document: Document) -> dict[str, SecurityScheme]:
@@ -205,6 +262,8 @@ def _parameters(
     result = []
     for (name, location), (param, pointer) in merged.items():
         schema = document.resolve(param.get("schema", {}))
+        if not isinstance(schema, dict):
+            schema = {}
         kind = primary_type(schema)
         items = document.resolve(schema.get("items", {})) if kind == "array" else {}
         result.append(
@@ -215,7 +274,10 @@ def _parameters(
                 kind=kind,
                 item_kind=primary_type(items) if items else "string",
                 explode=bool(param.get("explode", param.get("style", "form") == "form")),
-                validator=SchemaValidator(document, document.pointer_ref(f"{pointer}/schema")),
+                validator=SchemaValidator(
+                    document,
+                    document.pointer_ref(f"{pointer}/schema") if "schema" in param else {},
+                ),
                 has_default="default" in schema,
                 default=schema.get("default"),
             )
@@ -241,7 +303,7 @@ def _body(document: Document, pointer: str, op_raw: dict[str, Any]) -> Body | No
     for media_type, media in (body.get("content") or {}).items():
         schema_pointer = f"{pointer}/content/{escape(media_type)}/schema"
         validators[media_type] = (
-            SchemaValidator(document, document.pointer_ref(schema_pointer))
+            SchemaValidator(document, document.pointer_ref(schema_pointer), "request")
             if "schema" in media
             else None
         )
@@ -261,7 +323,7 @@ def _responses(document: Document, pointer: str, op_raw: dict[str, Any]) -> dict
         for media_type, media in (response.get("content") or {}).items():
             schema_pointer = f"{base}/content/{escape(media_type)}/schema"
             content[media_type] = (
-                SchemaValidator(document, document.pointer_ref(schema_pointer))
+                SchemaValidator(document, document.pointer_ref(schema_pointer), "response")
                 if "schema" in media
                 else None
             )

@@ -49,33 +49,80 @@ class SchemaValidator:
     explain why. The Python engine has the last word: no violations from it means valid.
     """
 
-    __slots__ = ("_fast", "_validator", "schema")
+    __slots__ = ("_direction", "_document_", "_fast", "_validator", "schema")
 
-    def __init__(self, document: Document, schema: dict[str, Any]) -> None:
+    def __init__(
+        self, document: Document, schema: dict[str, Any], direction: str | None = None
+    ) -> None:
+        # Both engines are compiled on first use: a document of thousands of operations starts
+        # at once, and an operation nobody calls costs nothing. ``direction`` ("request" or
+        # "response") applies OpenAPI's readOnly/writeOnly rule to ``required``.
         self.schema = schema
+        self._document_ = document
+        self._direction = direction
+        self._fast: Any = None
+        self._validator: Any = None
+
+    @property
+    def _document(self) -> Document:
+        if self._direction == "request":
+            return self._document_.for_requests
+        if self._direction == "response":
+            return self._document_.for_responses
+        return self._document_
+
+    def _compile_fast(self) -> Any:
+        document = self._document
         fast_class = (
             jsonschema_rs.Draft202012Validator if document.is_31 else jsonschema_rs.Draft4Validator
         )
-        self._fast = fast_class(schema, registry=document.fast_registry, validate_formats=True)
+        try:
+            self._fast = fast_class(
+                self.schema, registry=document.fast_registry, validate_formats=True
+            )
+        except ValueError:
+            # A schema the compiled engine refuses (e.g. a regex dialect it lacks): the Python
+            # engine answers alone.
+            self._fast = _PythonOnly()
+        return self._fast
+
+    def compile(self) -> None:
+        """Compile both engines now (a broken schema fails here, not at request time)."""
+        if self._fast is None:
+            self._compile_fast()
+        if self._validator is None:
+            self._compile_python()
+
+    def _compile_python(self) -> Any:
+        document = self._document
         if document.is_31:
             self._validator = OAS31Validator(
-                schema, registry=document.registry, format_checker=oas31_format_checker
+                self.schema, registry=document.registry, format_checker=oas31_format_checker
             )
         else:
             self._validator = OAS30Validator(
-                schema, registry=document.registry, format_checker=oas30_format_checker
+                self.schema, registry=document.registry, format_checker=oas30_format_checker
             )
+        return self._validator
 
     def is_valid(self, instance: Any) -> bool:
         return not self.violations(instance)
 
     def violations(self, instance: Any, prefix: Loc = ()) -> list[Violation]:
+        fast = self._fast or self._compile_fast()
         try:
-            if self._fast.is_valid(instance):
+            if fast.is_valid(instance):
                 return []
         except (ValueError, TypeError, OverflowError):
             pass  # values the compiled engine cannot take (huge integers): ask the Python one
-        return list(_flatten(self._validator.iter_errors(instance), prefix))
+        validator = self._validator or self._compile_python()
+        return list(_flatten(validator.iter_errors(instance), prefix))
+
+
+class _PythonOnly:
+    @staticmethod
+    def is_valid(instance: Any) -> bool:
+        return False
 
 
 def _flatten(errors: Iterable[ValidationError], prefix: Loc) -> Iterable[Violation]:

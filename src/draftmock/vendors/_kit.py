@@ -47,6 +47,11 @@ class VendorError(Exception):
         super().__init__(self.message)
 
 
+class ContractGap(Exception):
+    """The contract cannot be honoured (e.g. a response schema no value satisfies): the server
+    answers its 500 diagnostic with this reason rather than anything off-spec."""
+
+
 @dataclass(slots=True)
 class Reply:
     status: int
@@ -312,6 +317,12 @@ class Vendor(Generic[B]):
     undeclared_media_types_as_json: bool = True
     # The settings it reads (``serve --option API.NAME=VALUE``): name -> JSON Schema of the value.
     options: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # APIs whose error envelope differs per operation (documents served by the generated tier):
+    # given, these answer instead of render_error / render_violations, with the operationId.
+    render_operation_error: Callable[[str, VendorError, str], Reply] | None = None
+    render_operation_violations: Callable[[str, list[Violation], str], Reply] | None = None
+    # The document as served at /__draftmock/specs/<api> (e.g. with inferred links added).
+    publish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 class SlidingWindowLimiter:

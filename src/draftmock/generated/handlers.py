@@ -1,0 +1,476 @@
+"""Generic handlers: one per operation, from its plan and the resource model.
+
+An operation with a resource role (create, read, list, replace, update, delete) works on the
+world's ``Store``; any other answers its documented success from the document's example (when it
+validates) or a value generated from the schema. Every body is fitted to the schema of the
+response it goes out in (an envelope is generated around a record, a list's array, totals and
+paging fields are filled), and checked again by the server before it leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from draftmock.generated.errors import documents_any, error_reply, problem, required_headers
+from draftmock.generated.fitting import fit
+from draftmock.generated.listing import page_of
+from draftmock.generated.resources import Resource, ResourceModel, Role, op_pointer
+from draftmock.generated.shapes import (
+    MediaSlot,
+    concrete_media,
+    deref,
+    flag,
+    is_json,
+    join,
+    object_view,
+    response_slot,
+    schema_type,
+    string_format,
+)
+from draftmock.generated.store import Store, id_key, scope_key
+from draftmock.generated.values import Values
+from draftmock.spec.operations import OperationSite
+from draftmock.vendors._kit import Call, Context, ContractGap, Handler, Reply
+
+log = logging.getLogger("draftmock")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the generic handler of one operation needs, computed once."""
+
+    site: OperationSite
+    pointer: str
+    responses: dict[str, Any]
+    status: int  # the documented status a valid request is answered with
+    slot: MediaSlot | None  # that response
+    role: Role | None
+
+    @property
+    def operation_id(self) -> str:
+        return self.site.operation_id
+
+
+def success_status(responses: dict[str, Any], action: str | None) -> tuple[int, str] | None:
+    """(status, response key) a valid request gets: always one the operation documents."""
+    keys = {str(k).upper(): str(k) for k in responses}
+    explicit = sorted(int(k) for k in keys if k.isdigit())
+    preferred = {"create": [201, 200], "delete": [204, 200, 202]}.get(action or "", [200, 201])
+    for status in preferred:
+        if str(status) in keys:
+            return status, keys[str(status)]
+    successes = [s for s in explicit if 200 <= s < 300]
+    if successes:
+        return successes[0], keys[str(successes[0])]
+    if "2XX" in keys:
+        return preferred[0], keys["2XX"]
+    if "DEFAULT" in keys:
+        return preferred[0], keys["DEFAULT"]
+    others = [s for s in explicit if s < 400] or explicit
+    if others:
+        return others[0], keys[str(others[0])]
+    for key, original in keys.items():
+        if key.endswith("XX") and key[0].isdigit():
+            return int(key[0]) * 100, original
+    return None
+
+
+def make_plan(values: Values, site: OperationSite, role: Role | None) -> Plan:
+    pointer = op_pointer(site)
+    _, responses = deref(values.document, join(pointer, "responses"))
+    responses = responses if isinstance(responses, dict) else {}
+    chosen = success_status(responses, role.action if role else None)
+    slot = response_slot(values.document, pointer, chosen[1]) if chosen else None
+    return Plan(site, pointer, responses, chosen[0] if chosen else 200, slot, role)
+
+
+class GeneratedApi:
+    """One served document: its plans, resource model and the generic handlers over them."""
+
+    def __init__(
+        self, api: str, values: Values, model: ResourceModel, plans: dict[str, Plan], mount: str
+    ) -> None:
+        self.api = api
+        self.values = values
+        self.document = values.document
+        self.model = model
+        self.plans = plans
+        self.mount = mount
+        self.gaps: dict[str, str] = {}  # operationId -> why its success cannot be generated
+
+    # -- handlers -----------------------------------------------------------------------------
+
+    def handler(self, plan: Plan) -> Handler:
+        role = plan.role
+        action = role.action if role is not None else None
+        resource = self.model.resources.get(role.resource) if role is not None else None
+        if role is None or resource is None or resource.record_schema is None:
+            return lambda ctx, call: self.stateless(plan, ctx)
+        method: Callable[[Plan, Resource, Context[Store], Call], Reply] = getattr(
+            self, f"_{action}"
+        )
+
+        def handle(ctx: Context[Any], call: Call) -> Reply:
+            return method(plan, resource, ctx, call)
+
+        return handle
+
+    def stateless(self, plan: Plan, ctx: Context[Any]) -> Reply:
+        """The documented success, from a valid example or generated."""
+        if plan.operation_id in self.gaps:
+            raise ContractGap(f"{plan.operation_id}: {self.gaps[plan.operation_id]}")
+        rng = self.values.rng(ctx)
+        slot = plan.slot
+        if slot is None:
+            return Reply(plan.status, None)
+        headers = required_headers(self.values, slot, rng)
+        if slot.media_type is None:
+            return Reply(plan.status, None, headers)
+        media = concrete_media(slot.media_type)
+        if slot.schema is None:
+            return Reply(plan.status, _unschematic(media), headers, media)
+        body = next((e for e in slot.examples if self.values.valid(slot.schema, e)), None)
+        if body is None:
+            body = self._generated(plan, slot.schema, rng)
+        return Reply(plan.status, _as_media(body, media), headers, media)
+
+    def _generated(self, plan: Plan, schema: str, rng: Any) -> Any:
+        for _ in range(3):
+            value = self.values.generate(schema, rng)
+            if self.values.valid(schema, value):
+                return value
+        reason = self.values.unsatisfiable(schema) or "no generated value validates"
+        raise ContractGap(f"{plan.operation_id}: {plan.status}: {reason}")
+
+    # -- resource actions -----------------------------------------------------------------------
+
+    def _create(self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call) -> Reply:
+        scope, missing = self._scope(plan, resource, ctx, call)
+        if missing is not None:
+            return missing
+        body = call.body if isinstance(call.body, dict) else {}
+        rng = self.values.rng(ctx)
+        record = self._record(resource, body, ctx, call, rng)
+        key = id_key(record.get(resource.id_field)) if resource.id_field else ctx.ids.uuid()
+        if ctx.backend.get(resource.name, scope, key) is not None and documents_any(
+            {k: v for k, v in plan.responses.items() if str(k) == "409"}, [409]
+        ):
+            return self._error(plan, [409], f"{resource.name} {key} already exists", ctx)
+        ctx.backend.put(resource.name, scope, key, record)
+        headers = self._location(plan, resource, call, key)
+        return self._respond(plan, record, ctx, headers)
+
+    def _read(self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call) -> Reply:
+        found = self._find(plan, resource, ctx, call)
+        if isinstance(found, Reply):
+            return found
+        return self._respond(plan, found[2], ctx)
+
+    def _replace(self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call) -> Reply:
+        locator = plan.role.id_from if plan.role else None
+        if locator is None:
+            return self.stateless(plan, ctx)
+        scope, key = self._address_by(resource, call, locator.location, locator.name)
+        existing = ctx.backend.get(resource.name, scope, key)
+        body = call.body if isinstance(call.body, dict) else {}
+        rng = self.values.rng(ctx)
+        if existing is None:
+            creatable = "create" not in self.model.operations_of(resource.name)
+            if not creatable and "201" not in plan.responses:
+                return self._not_found(plan, resource, key, ctx)
+            scope, missing = self._scope(plan, resource, ctx, call)
+            if missing is not None:
+                return missing
+            record = self._record(resource, body, ctx, call, rng, key=call_id(plan, call))
+            ctx.backend.put(resource.name, scope, key, record)
+            status = 201 if "201" in plan.responses else plan.status
+            return self._respond(plan, record, ctx, status=status)
+        record = self._record(
+            resource, body, ctx, call, rng, key=existing.get(resource.id_field or "")
+        )
+        for name, value in existing.items():
+            if self._read_only(resource, name):
+                record[name] = value
+        record = self._valid_record(resource, record, existing)
+        ctx.backend.put(resource.name, scope, key, record)
+        return self._respond(plan, record, ctx)
+
+    def _update(self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call) -> Reply:
+        found = self._find(plan, resource, ctx, call)
+        if isinstance(found, Reply):
+            return found
+        scope, key, existing = found
+        merged = dict(existing)
+        merge_patch = "merge-patch" in call.headers.get("content-type", "")
+        if isinstance(call.body, dict):
+            for name, value in call.body.items():
+                if name == resource.id_field or self._read_only(resource, name):
+                    continue
+                if value is None and merge_patch:
+                    merged.pop(name, None)
+                else:
+                    merged[name] = value
+        elif isinstance(call.body, list):
+            merged = _json_patch(merged, call.body)
+        merged = self._valid_record(resource, merged, existing)
+        ctx.backend.put(resource.name, scope, key, merged)
+        return self._respond(plan, merged, ctx)
+
+    def _delete(self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call) -> Reply:
+        found = self._find(plan, resource, ctx, call)
+        if isinstance(found, Reply):
+            return found
+        scope, key, record = found
+        ctx.backend.delete(resource.name, scope, key)
+        inner = scope_key([*_scope_values(resource, call), key])
+        for child in self.model.resources.values():
+            if child.parent == resource.name:
+                ctx.backend.drop_scope(child.name, inner)
+        return self._respond(plan, record, ctx)
+
+    def _list(self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call) -> Reply:
+        scope, missing = self._scope(plan, resource, ctx, call)
+        if missing is not None:
+            return missing
+        records = ctx.backend.items(resource.name, scope)
+        slot = plan.slot
+        if slot is None or slot.schema is None or not _json_slot(slot):
+            return self.stateless(plan, ctx)
+        rng = self.values.rng(ctx)
+        body = page_of(self.values, slot.schema, resource, records, call.query, rng)
+        if body is None or not self.values.valid(slot.schema, body):
+            log.debug("%s: the stored records do not fit %s", self.api, plan.operation_id)
+            return self.stateless(plan, ctx)
+        headers = required_headers(self.values, slot, rng)
+        return Reply(plan.status, body, headers, concrete_media(slot.media_type or ""))
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def _find(
+        self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call
+    ) -> tuple[str, str, dict[str, Any]] | Reply:
+        role = plan.role
+        locator = role.id_from if role else None
+        if locator is None:
+            return self.stateless(plan, ctx)
+        scope, key = self._address_by(resource, call, locator.location, locator.name)
+        record = ctx.backend.get(resource.name, scope, key)
+        if record is None:
+            return self._not_found(plan, resource, key, ctx)
+        return scope, key, record
+
+    def _address_by(
+        self, resource: Resource, call: Call, location: str, name: str
+    ) -> tuple[str, str]:
+        source = {"path": call.path, "query": call.query}.get(location)
+        if source is None:
+            source = call.body if isinstance(call.body, dict) else {}
+        return scope_key(_scope_values(resource, call)), id_key(source.get(name))
+
+    def _scope(
+        self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call
+    ) -> tuple[str, Reply | None]:
+        """The parent scope; a documented 404 when the parent could exist but does not."""
+        values = _scope_values(resource, call)
+        scope = scope_key(values)
+        parent = self.model.resources.get(resource.parent) if resource.parent else None
+        if parent is None or "create" not in self.model.operations_of(parent.name):
+            return scope, None
+        parent_scope = scope_key(values[:-1])
+        if ctx.backend.get(parent.name, parent_scope, id_key(values[-1])) is not None:
+            return scope, None
+        if not documents_any(plan.responses, [404]):
+            return scope, None
+        return scope, self._error(plan, [404], f"{parent.name} {values[-1]} not found", ctx)
+
+    def _not_found(self, plan: Plan, resource: Resource, key: str, ctx: Context[Any]) -> Reply:
+        if documents_any(plan.responses, [404]):
+            return self._error(plan, [404], f"{resource.name} {key} not found", ctx)
+        return self.stateless(plan, ctx)  # nothing documented for it: answer as a stateless mock
+
+    def _error(self, plan: Plan, statuses: list[int], message: str, ctx: Context[Any]) -> Reply:
+        reply = error_reply(
+            self.values, plan.pointer, plan.responses, statuses, message, self.values.rng(ctx)
+        )
+        return reply if reply is not None else problem(statuses[0], message)
+
+    def _record(
+        self,
+        resource: Resource,
+        body: dict[str, Any],
+        ctx: Context[Store],
+        call: Call,
+        rng: Any,
+        key: Any = None,
+    ) -> dict[str, Any]:
+        """A new record: generated in full (readOnly fields too), what the client sent on top,
+        a server-assigned identifier unless the client may choose it."""
+        schema = resource.record_schema or ""
+        generated = self.values.generate(schema, rng, name=resource.name)
+        record: dict[str, Any] = dict(generated) if isinstance(generated, dict) else {}
+        view = object_view(self.document, schema)
+        for name, value in body.items():
+            if view is not None and view.closed and name not in view.properties:
+                continue
+            if (
+                view is not None
+                and name in view.properties
+                and flag(self.document, view.properties[name], "writeOnly")
+            ):
+                continue
+            record[name] = value
+        if view is not None:
+            for name in list(record):
+                if name in view.properties and flag(
+                    self.document, view.properties[name], "writeOnly"
+                ):
+                    record.pop(name)
+            for param, value in zip(
+                resource.scope_params, _scope_values(resource, call), strict=True
+            ):
+                if param in view.properties and param != resource.id_field:
+                    record[param] = value
+        if resource.id_field:
+            if key is not None:
+                record[resource.id_field] = key
+            elif resource.id_field not in body or self._read_only(resource, resource.id_field):
+                record[resource.id_field] = self._new_id(resource, ctx, rng)
+        return self._valid_record(
+            resource, record, generated if isinstance(generated, dict) else {}
+        )
+
+    def _valid_record(
+        self, resource: Resource, record: dict[str, Any], fallback: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``record``, with members that break the record schema taken back from ``fallback``."""
+        schema = resource.record_schema
+        if schema is None:
+            return record
+        for _ in range(4):
+            violations = self.values.validator(schema).violations(record)
+            if not violations:
+                return record
+            record = dict(record)
+            for violation in violations:
+                if not violation.loc:
+                    return record
+                name = violation.loc[0]
+                if name == resource.id_field:
+                    continue
+                if name in fallback:
+                    record[str(name)] = fallback[str(name)]
+                else:
+                    record.pop(str(name), None)
+        return record
+
+    def _new_id(self, resource: Resource, ctx: Context[Store], rng: Any) -> Any:
+        schema = resource.id_schema
+        kind = schema_type(self.document, schema) if schema else "string"
+        if kind in ("integer", "number"):
+            return ctx.ids.next_int(f"{self.api}:{resource.name}")
+        fmt = string_format(self.document, schema) if schema else None
+        if fmt == "uuid" or schema is None:
+            return ctx.ids.uuid()
+        _, node = deref(self.document, schema)
+        if isinstance(node, dict) and ("pattern" in node or "enum" in node or fmt):
+            for _ in range(8):
+                value = self.values.generate(schema, rng, name=resource.id_field)
+                if ctx.backend.get(resource.name, "", id_key(value)) is None:
+                    return value
+        return ctx.ids.uuid()
+
+    def _read_only(self, resource: Resource, name: str) -> bool:
+        view = object_view(self.document, resource.record_schema or "")
+        if view is None or name not in view.properties:
+            return False
+        return flag(self.document, view.properties[name], "readOnly")
+
+    def _location(self, plan: Plan, resource: Resource, call: Call, key: str) -> dict[str, str]:
+        if plan.slot is None or not any(h.lower() == "location" for h in plan.slot.headers):
+            return {}
+        if resource.item_path is None:
+            return {}
+        path = resource.item_path
+        for name, value in call.path.items():
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        path = path[: path.rfind("{")] + quote(key, safe="") if "{" in path else path
+        host = call.headers.get("host", "localhost")
+        return {"location": f"http://{host}{self.mount}{path}"}
+
+    def _respond(
+        self,
+        plan: Plan,
+        record: dict[str, Any],
+        ctx: Context[Any],
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+    ) -> Reply:
+        status = status or plan.status
+        slot = plan.slot
+        if status != plan.status:
+            key = next((k for k in plan.responses if str(k) == str(status)), None)
+            slot = response_slot(self.document, plan.pointer, key) if key else slot
+        rng = self.values.rng(ctx)
+        if slot is None:
+            return Reply(status, None, headers or {})
+        all_headers = {**required_headers(self.values, slot, rng), **(headers or {})}
+        if slot.media_type is None or status == 204:
+            return Reply(status, None, all_headers)
+        media = concrete_media(slot.media_type)
+        if slot.schema is None or not _json_slot(slot):
+            return Reply(status, _as_media(record, media), all_headers, media)
+        body = fit(self.values, slot.schema, record, rng)
+        if body is None:
+            body = self._generated(plan, slot.schema, rng)
+        return Reply(status, body, all_headers, media)
+
+
+def call_id(plan: Plan, call: Call) -> Any:
+    locator = plan.role.id_from if plan.role else None
+    if locator is None:
+        return None
+    source = {"path": call.path, "query": call.query}.get(locator.location)
+    if source is None:
+        source = call.body if isinstance(call.body, dict) else {}
+    return source.get(locator.name)
+
+
+def _scope_values(resource: Resource, call: Call) -> list[Any]:
+    return [call.path.get(name) for name in resource.scope_params]
+
+
+def _json_slot(slot: MediaSlot) -> bool:
+    return slot.media_type is not None and is_json(slot.media_type)
+
+
+def _as_media(value: Any, media: str) -> Any:
+    if is_json(media):
+        return value
+    if media.startswith("text/") or "xml" in media:
+        return value if isinstance(value, str) else str(value)
+    return b""
+
+
+def _unschematic(media: str) -> Any:
+    return {} if is_json(media) else ""
+
+
+def _json_patch(record: dict[str, Any], operations: list[Any]) -> dict[str, Any]:
+    """Top-level JSON Patch operations (add, replace, remove) on a record."""
+    result = dict(record)
+    for operation in operations:
+        if not isinstance(operation, dict):
+            continue
+        path = str(operation.get("path", ""))
+        name = path[1:].split("/")[0].replace("~1", "/").replace("~0", "~")
+        if not name:
+            continue
+        if operation.get("op") in ("add", "replace"):
+            result[name] = operation.get("value")
+        elif operation.get("op") == "remove":
+            result.pop(name, None)
+    return result

@@ -1,0 +1,58 @@
+"""Values from schemas, through the spec layer's generator; validators by pointer, cached.
+
+One ``Values`` per served document: it builds (lazily) and keeps a validator per schema pointer,
+and answers "generate something for this schema" and "does this validate?".
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from draftmock.spec import examples
+from draftmock.spec.document import Document
+from draftmock.spec.schema import SchemaValidator
+from draftmock.vendors._kit import Context
+
+
+class Values:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._validators: dict[str, SchemaValidator] = {}
+        self._lock = threading.Lock()
+
+    def validator(self, pointer: str) -> SchemaValidator:
+        found = self._validators.get(pointer)
+        if found is None:
+            with self._lock:
+                found = self._validators.get(pointer)
+                if found is None:
+                    ref = self.document.pointer_ref(pointer)
+                    found = SchemaValidator(self.document, ref, "response")
+                    self._validators[pointer] = found
+        return found
+
+    def rng(self, ctx: Context[Any]) -> Any:
+        """A random source for one request, drawn from the world's seeded ids (so ``--seed``
+        and the same requests give the same answers)."""
+        return ctx.ids.token(16)
+
+    def valid(self, pointer: str, instance: Any) -> bool:
+        try:
+            return not self.validator(pointer).violations(instance)
+        except Exception:  # an unresolvable schema validates nothing
+            return False
+
+    def generate(
+        self, pointer: str, rng: Any, *, direction: str = "response", name: str | None = None
+    ) -> Any:
+        """A value for the schema at ``pointer`` (``direction``: readOnly/writeOnly honoured)."""
+        del rng, direction, name
+        return examples.generate(self.document, {"$ref": f"#{pointer}"})
+
+    def unsatisfiable(self, pointer: str) -> str | None:
+        """Why no value can be generated for the schema at ``pointer`` (None: it can)."""
+        value = self.generate(pointer, None)
+        if self.valid(pointer, value):
+            return None
+        return "the generated value does not validate"
