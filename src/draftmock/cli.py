@@ -299,6 +299,7 @@ def _serve_workers(args: argparse.Namespace, make_app: Any) -> int:
         pid = os.fork()
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _die_with_parent()
             config = uvicorn.Config(
                 make_app(), log_level="warning", access_log=False, lifespan="on"
             )
@@ -328,6 +329,15 @@ def _serve_workers(args: argparse.Namespace, make_app: Any) -> int:
                 status = 1
                 stop(signal.SIGTERM, None)  # one worker died: the others stop too
     return status
+
+
+def _die_with_parent() -> None:
+    """A worker whose supervisor is killed (even with SIGKILL) stops too (Linux)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _tune_garbage_collector() -> None:

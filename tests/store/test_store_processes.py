@@ -1,0 +1,242 @@
+"""Real server processes on a store: killed with SIGKILL under load and restarted, and racing
+each other through ``--workers 2`` (SQLite) or two servers on one PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from draftmock.clock import iso
+from tests.support.agentcore import FIXTURE_DATASET, client
+
+PL = {"X-API-KEY": "pl-demo-key"}
+V2 = "/api/public/v2"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``draftmock serve --state ...`` in its own process."""
+
+    def __init__(self, state: str, *extra: str) -> None:
+        self.state = state
+        self.extra = extra
+        self.port = _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "draftmock", "serve", "--port", str(self.port)]
+        command += ["--state", self.state, "--quiet", "--option", "omni.rate_limit=0", *self.extra]
+        self.proc = subprocess.Popen(command, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stderr.read().decode() if self.proc.stderr else "")
+            try:
+                if httpx.get(f"{self.url}/__draftmock/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def control(self, method: str, path: str, json: Any = None) -> Any:
+        response = httpx.request(method, f"{self.url}/__draftmock/{path}", json=json, timeout=30)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+
+@pytest.fixture
+def servers() -> Iterator[list[Server]]:
+    started: list[Server] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_every_acknowledged_write_survives_kill_9(sqlite_path: str, servers: list[Server]) -> None:
+    server = Server(sqlite_path)
+    servers.append(server)
+    acknowledged: dict[str, int] = {}
+    stop = threading.Event()
+
+    def write(thread: int) -> None:
+        with httpx.Client(base_url=f"{server.url}/promptlayer", headers=PL, timeout=10) as http:
+            for i in range(100_000):
+                if stop.is_set():
+                    return
+                name = f"load-{thread}-{i}"
+                try:
+                    reply = http.post(f"{V2}/dataset-groups", json={"name": name})
+                except httpx.HTTPError:
+                    return  # the server is gone
+                assert reply.status_code == 201, reply.text
+                acknowledged[name] = reply.json()["dataset_group"]["id"]
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.kill()  # SIGKILL in the middle of the load
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(acknowledged) >= 200
+    server.start()
+    with httpx.Client(base_url=f"{server.url}/promptlayer", headers=PL, timeout=10) as http:
+        for name, group_id in acknowledged.items():
+            again = http.post(f"{V2}/dataset-groups", json={"name": name})
+            assert again.status_code == 400, f"{name} was acknowledged but is lost"
+            listing = http.get(f"{V2}/datasets", params={"dataset_group_id": group_id})
+            datasets = listing.json()["datasets"]
+            # The group and its first draft were made by one request: both or neither.
+            assert [d["version_number"] for d in datasets] == [-1], name
+        # Nothing after the acknowledged ones is half there: the next group gets a fresh id.
+        fresh = http.post(f"{V2}/dataset-groups", json={"name": "after-restart"})
+        assert fresh.status_code == 201
+        assert fresh.json()["dataset_group"]["id"] not in acknowledged.values()
+
+
+@pytest.mark.slow
+def test_a_job_pending_at_kill_9_runs_at_its_due_time_after_restart(
+    sqlite_path: str, servers: list[Server]
+) -> None:
+    server = Server(sqlite_path)
+    servers.append(server)
+    server.control("POST", "clock/freeze")
+    saved = httpx.post(
+        f"{server.url}/promptlayer{V2}/dataset-versions/save-draft",
+        json={"dataset_group_id": 124},
+        headers=PL,
+    )
+    assert saved.status_code == 202
+    (job,) = server.control("GET", "jobs")["jobs"]
+    server.kill()
+    server.start()
+    assert server.control("GET", "jobs")["jobs"] == [job]
+    clock = server.control("GET", "clock")
+    assert clock["frozen"] is True
+    ran = server.control("POST", "clock/advance", {"seconds": job["due"] - clock["now"]})["ran"]
+    assert [j["id"] for j in ran] == [job["id"]]
+    listing = httpx.get(
+        f"{server.url}/promptlayer{V2}/datasets", params={"dataset_group_id": 124}, headers=PL
+    ).json()["datasets"]
+    (draft,) = [d for d in listing if d["id"] == job["payload"]["draft_id"]]
+    assert draft["version_number"] == 3
+    assert draft["updated_at"] == iso(job["due"])  # finished at its due time, not at restart
+
+
+def _race(urls: list[str], call: Callable[[str], Any], count: int = 64) -> list[Any]:
+    """``count`` calls leaving together, spread over ``urls``."""
+    start = threading.Barrier(count)
+
+    def one(index: int) -> Any:
+        start.wait(timeout=60)
+        return call(urls[index % len(urls)])
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def _check_races(urls: list[str]) -> None:
+    def create_draft(url: str) -> tuple[int, Any]:
+        reply = httpx.post(
+            f"{url}/promptlayer{V2}/dataset-versions/create-draft",
+            json={"dataset_group_id": 123},
+            headers=PL,
+            timeout=60,
+        )
+        return reply.status_code, reply.json()
+
+    replies = _race(urls, create_draft)
+    statuses = sorted(status for status, _ in replies)
+    assert statuses == [201] + [409] * 63
+    conflict = next(body for status, body in replies if status == 409)
+    assert conflict["success"] is False  # the documented 409 body
+
+    def omni_draft(url: str) -> tuple[int, str]:
+        reply = httpx.post(
+            f"{url}/omni/v1/documents/93874a87/draft",
+            headers={"Authorization": "Bearer omni-demo-editor"},
+            timeout=60,
+        )
+        return reply.status_code, reply.json()["identifier"]
+
+    drafts = _race(urls, omni_draft)
+    assert {status for status, _ in drafts} == {200}
+    assert len({identifier for _, identifier in drafts}) == 1
+
+    clients = {url: client(url) for url in urls}
+    token = "race-token-0123456789abcdef0123456789"
+
+    def publish(url: str) -> str:
+        reply = clients[url].create_dataset_version(datasetId=FIXTURE_DATASET, clientToken=token)
+        version: str = reply["datasetVersion"]
+        return version
+
+    assert set(_race(urls, publish)) == {"2"}
+
+
+@pytest.mark.slow
+def test_races_over_two_workers_on_sqlite(sqlite_path: str, servers: list[Server]) -> None:
+    server = Server(sqlite_path, "--workers", "2")
+    servers.append(server)
+    _check_races([server.url])
+
+
+@pytest.mark.slow
+def test_races_over_two_servers_on_postgres(postgres_url: str, servers: list[Server]) -> None:
+    first = Server(postgres_url)
+    servers.append(first)
+    second = Server(postgres_url)
+    servers.append(second)
+    _check_races([first.url, second.url])
+    assert first.control("GET", "state") == second.control("GET", "state")
+
+
+def test_workers_need_a_store() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "draftmock", "serve", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
+    assert done.returncode == 2
+    assert "--workers" in done.stderr and "--state" in done.stderr
