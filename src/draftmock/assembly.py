@@ -14,6 +14,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from draftmock.clock import VirtualClock
+from draftmock.declared.layer import with_declarations
+from draftmock.declared.overlay import with_overlays
 from draftmock.errors import ConfigError, SpecError
 from draftmock.fixtures import read_fixture_paths
 from draftmock.generated.behaviour import Behaviour
@@ -43,6 +45,7 @@ def build_runtime(
     journal_limit: int = 1000,
     documents: Sequence[tuple[str | None, Path]] = (),
     behaviours: Mapping[str | None, Behaviour] | None = None,
+    overlays: Mapping[str | None, Sequence[Path]] | None = None,
 ) -> Runtime:
     """A runtime serving every API whose document is in ``specs`` (or those named).
 
@@ -80,11 +83,19 @@ def build_runtime(
         if name in vendors:
             raise ConfigError(f"two APIs are named {name!r}; name one with DOC=NAME")
         behaviour = (behaviours or {}).get(name) or (behaviours or {}).get(None)
-        vendors[name] = build_vendor(
-            document, mount="" if root == name else f"/{name}", behaviour=behaviour
+        document = with_overlays(
+            document, [*(overlays or {}).get(None, ()), *(overlays or {}).get(name, ())]
+        )
+        mount = "" if root == name else f"/{name}"
+        vendors[name] = with_declarations(
+            build_vendor(document, mount=mount, behaviour=behaviour), document, mount=mount
         )
         loaded[name] = document
         generated.append(name)
+    unknown_overlays = set(overlays or {}) - {None, *generated}
+    if unknown_overlays:
+        names_ = ", ".join(sorted(map(str, unknown_overlays)))
+        raise ConfigError(f"--overlay for {names_}: no such API")
     unknown = set(behaviours or {}) - {None, *generated}
     if unknown:
         raise ConfigError(f"--behaviour for {', '.join(sorted(map(str, unknown)))}: no such API")

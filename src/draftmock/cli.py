@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         help="Python @ops handlers for a served document's operations: module:attr, a module "
         "or a .py file (repeatable; API= picks the document when several are served)",
     )
+    serve.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        metavar="[API=]FILE",
+        help="an OpenAPI Overlay 1.0 file applied to the served document at load, e.g. to add "
+        "x-draftmock declarations (repeatable, applied in order; API= picks the document)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4010)
     serve.add_argument("--specs", type=Path, help="directory of OpenAPI documents")
@@ -178,6 +186,19 @@ def parse_behaviours(values: Sequence[str]) -> dict[str | None, Any]:
     return result
 
 
+def parse_overlays(values: Sequence[str]) -> dict[str | None, list[Path]]:
+    """``[API=]FILE`` -> {API or None: [FILE, ...]} (a file whose name holds ``=`` as it is)."""
+    result: dict[str | None, list[Path]] = {}
+    for text in values:
+        api, sep, file = text.partition("=")
+        key: str | None = api if sep and not Path(text).exists() else None
+        path = Path(file if key is not None else text)
+        if not path.is_file():
+            raise ConfigError(f"--overlay {text}: no such file")
+        result.setdefault(key, []).append(path)
+    return result
+
+
 def _configure_logging(fmt: str, quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -221,6 +242,7 @@ def serve(args: argparse.Namespace) -> int:
         journal_limit=args.journal_size,
         documents=[parse_document(text) for text in args.documents],
         behaviours=parse_behaviours(args.behaviour),
+        overlays=parse_overlays(args.overlay),
     )
     for directory in args.seed_dir:
         if not directory.is_dir():

@@ -3,7 +3,8 @@
 ``records[resource][scope][id]`` holds one record (a JSON object as the API returns it);
 ``scope`` joins the parent identifiers of a nested collection (``""`` at the top), so
 ``/projects/7/tasks`` lists only project 7's tasks. Dicts keep insertion order, which is the
-order lists answer in. ``custom`` is the state of a ``--behaviour`` module, if it keeps one.
+order lists answer in. ``custom`` is the state of a ``--behaviour`` module, if it keeps one;
+``declared`` that of the document's ``x-draftmock`` declarations.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
+
+from draftmock import state_codec
 
 
 def scope_key(parents: Iterable[Any]) -> str:
@@ -26,6 +29,8 @@ def id_key(value: Any) -> str:
 class Store:
     records: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
     custom: Any = None
+    # What x-draftmock declarations keep (drafts, versions, tasks, idempotency records): plain data.
+    declared: dict[str, Any] = field(default_factory=dict)
 
     def get(self, resource: str, scope: str, key: str) -> dict[str, Any] | None:
         return self.records.get(resource, {}).get(scope, {}).get(key)
@@ -53,3 +58,6 @@ class Store:
             for scope, records in scopes.items():
                 for key, record in records.items():
                     yield resource, scope, key, record
+
+
+state_codec.register("generated", Store)
