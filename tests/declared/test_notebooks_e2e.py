@@ -87,6 +87,11 @@ def test_one_draft_per_notebook_get_or_create_and_idempotent_retries(
 
 
 def test_edit_discard_and_the_documented_404(api: httpx.Client) -> None:
+    nowhere = "00000000-0000-4000-8000-000000000000"
+    orphan = api.post(f"/notebooks/{nowhere}/draft", json={"title": "One"})
+    assert orphan.status_code == 404
+    assert orphan.json()["message"] == f"no parent notebookId {nowhere}"
+    assert api.get(f"/notebooks/{nowhere}/versions/1").status_code == 404
     nb = notebook(api)
     missing = api.get(f"/notebooks/{nb}/draft")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
@@ -147,7 +152,10 @@ def test_an_export_moves_one_state_per_poll_and_its_token_replays(api: httpx.Cli
     started = api.post(f"/notebooks/{nb}/exports", json={"format": "pdf", "requestToken": "t"})
     assert started.status_code == 202
     export = started.json()
-    assert (export["status"], export["format"], export["notebookId"]) == ("queued", "pdf", nb)
+    assert export == {"id": export["id"], "notebookId": nb, "format": "pdf", "status": "queued"}
+    assert len(export["id"]) == 36  # a fresh UUID, not the schema's placeholder
+    second = api.post(f"/notebooks/{nb}/exports", json={"format": "html"}).json()
+    assert second["id"] != export["id"]
     states = [api.get(f"/exports/{export['id']}").json()["status"] for _ in range(3)]
     assert states == ["running", "done", "done"]
     again = api.post(f"/notebooks/{nb}/exports", json={"format": "pdf", "requestToken": "t"})
@@ -215,3 +223,20 @@ def test_a_declaration_the_document_contradicts_stops_start_up(
         "for a parent answers 409, which the operation does not document "
         "(documented: 200, 201, 400)"
     )
+
+
+def test_the_same_declarations_inline_in_the_document(tmp_path: Path) -> None:
+    from draftmock.declared.overlay import apply_overlay, load_overlay
+
+    inline = apply_overlay(yaml.safe_load(DOC.read_text()), load_overlay(OVERLAY), "overlay")
+    assert "x-draftmock" in inline["paths"]["/notebooks/{notebookId}/draft"]["post"]
+    path = tmp_path / "notebooks.yaml"
+    path.write_text(yaml.safe_dump(inline, sort_keys=False))
+    runtime = build_runtime(documents=[(None, path)])
+    with (
+        LiveServer(DraftmockApp(runtime)) as server,
+        refereed_client(runtime.documents["notebooks"].raw, server.url, timeout=30) as client,
+    ):
+        nb = client.post("/notebooks", json={"name": "n"}).json()["id"]
+        assert client.post(f"/notebooks/{nb}/draft", json={"title": "a"}).status_code == 201
+        assert client.post(f"/notebooks/{nb}/draft", json={"title": "b"}).status_code == 409

@@ -41,6 +41,16 @@ class EchoShaper:
     def documents(self, operation_id: str, status: int) -> bool:
         return status in self.responses[operation_id]
 
+    def parent_exists(
+        self, operation_id: str, parent: tuple[str, ...], ctx: Context[Any], call: Call
+    ) -> bool:
+        return call.path.get(parent[-1]) != "gone"
+
+    def new_id(
+        self, operation_id: str, record: dict[str, Any], field: str, ctx: Context[Any]
+    ) -> Any:
+        return ctx.ids.uuid()
+
 
 def op(
     path: str,
@@ -253,6 +263,11 @@ def test_get_or_create_returns_the_existing_draft(world: World) -> None:
     again = world.call("openDraft", {"bookId": "b1"}, {"title": "Ignored"})
     assert (made.status, again.status) == (201, 200)  # made, then the existing one
     assert again.body["title"] == "One"
+
+
+def test_a_parent_that_does_not_exist_is_the_documented_404(world: World) -> None:
+    assert world.call("getDraft", {"bookId": "gone"}).body == {"error": "no parent bookId gone"}
+    assert world.call("createDraft", {"bookId": "gone"}, {"title": "x"}).status == 201  # no 404
 
 
 def test_update_delete_and_missing(world: World) -> None:

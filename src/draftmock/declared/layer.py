@@ -28,7 +28,7 @@ from draftmock.generated.shapes import (
     response_slot,
     schema_type,
 )
-from draftmock.generated.store import Store
+from draftmock.generated.store import Store, id_key, scope_key
 from draftmock.spec.document import Document
 from draftmock.vendors._kit import Call, Context, ContractGap, OperationTable, Reply, Vendor
 
@@ -81,6 +81,28 @@ class DocumentShaper:
     def documents(self, operation_id: str, status: int) -> bool:
         return documented(self._plan(operation_id).responses, status)
 
+    def parent_exists(
+        self, operation_id: str, parent: tuple[str, ...], ctx: Context[Any], call: Call
+    ) -> bool:
+        """False only when the parent is an inferred resource the API creates, and the world
+        holds no such record (so a draft of a notebook that was never made is a 404)."""
+        if not parent:
+            return True
+        path = self._plan(operation_id).site.path
+        for resource in self.api.model.resources.values():
+            item = resource.item_path
+            if (
+                item is None
+                or not item.endswith("{" + parent[-1] + "}")
+                or not path.startswith(item)
+                or "create" not in self.api.model.operations_of(resource.name)
+            ):
+                continue
+            scope = scope_key(call.path.get(name) for name in resource.scope_params)
+            key = id_key(call.path.get(parent[-1]))
+            return ctx.backend.get(resource.name, scope, key) is not None
+        return True
+
     def _slot(self, plan: Plan, status: int) -> MediaSlot | None:
         keys = {str(k).upper(): str(k) for k in plan.responses}
         for candidate in (str(status), f"{str(status)[0]}XX", "DEFAULT"):
@@ -104,12 +126,28 @@ class DocumentShaper:
         for name, value in [*body.items(), *call.path.items()]:
             if view is not None:
                 if name not in view.properties:
-                    if view.closed:
-                        continue
+                    if view.closed or view.properties:
+                        continue  # only what the record declares (not a client token)
                 elif flag(self.document, view.properties[name], "readOnly"):
                     continue
             record[name] = value
         return self._valid(schema, record, record_fallback(generated))
+
+    def new_id(
+        self, operation_id: str, record: dict[str, Any], field: str, ctx: Context[Any]
+    ) -> Any:
+        """A fresh identifier for ``record[field]``: the next integer of a sequence for an
+        integer id, otherwise a UUID if the schema takes one, otherwise a generated value."""
+        slot = self._plan(operation_id).slot
+        schema = slot.schema if slot is not None else None
+        view = object_view(self.document, schema) if schema else None
+        pointer = view.properties.get(field) if view is not None else None
+        if pointer is not None and schema_type(self.document, pointer) == "integer":
+            return ctx.ids.next_int(f"{self.api.api}:{operation_id}:{field}")
+        candidate = ctx.ids.uuid()
+        if schema is None or self.values.valid(schema, {**record, field: candidate}):
+            return candidate
+        return record.get(field, candidate)
 
     def _valid(
         self, schema: str, record: dict[str, Any], fallback: dict[str, Any]

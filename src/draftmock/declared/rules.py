@@ -48,6 +48,18 @@ class Shaper(Protocol):
 
     def documents(self, operation_id: str, status: int) -> bool: ...
 
+    def parent_exists(
+        self, operation_id: str, parent: tuple[str, ...], ctx: Context[Any], call: Call
+    ) -> bool:
+        """Whether the parent a request names exists (True when that cannot be known)."""
+        ...
+
+    def new_id(
+        self, operation_id: str, record: dict[str, Any], field: str, ctx: Context[Any]
+    ) -> Any:
+        """A fresh identifier for ``record[field]`` that the record's schema accepts."""
+        ...
+
 
 def state_of(backend: Any) -> dict[str, Any]:
     """The declared part of a backend (created on first use, plain data)."""
@@ -106,7 +118,8 @@ class Rules:
             )
 
             def inner(ctx: Context[Any], call: Call) -> Reply:
-                return rule(declaration, ctx, call)
+                missing = self._missing_parent(declaration, ctx, call)
+                return missing if missing is not None else rule(declaration, ctx, call)
 
         if declaration.idempotency_header or declaration.idempotency_field:
             return self._idempotent(declaration, inner)
@@ -234,11 +247,11 @@ class Rules:
 
     def _task_start(self, d: Declaration, ctx: Context[Any], call: Call) -> Reply:
         record = self.shaper.new_record(d.operation_id, ctx, call)
-        task_id = record.get(d.id_field)
         tasks = _bucket(state_of(ctx.backend), "tasks", str(d.family))
-        if not isinstance(task_id, str | int) or str(task_id) in tasks:
-            task_id = ctx.ids.uuid()
-            record[d.id_field] = task_id
+        task_id = self.shaper.new_id(d.operation_id, record, d.id_field, ctx)
+        while str(task_id) in tasks:  # a schema that takes no fresh id: make one anyway
+            task_id = f"{task_id}-{len(tasks) + 1}"
+        record[d.id_field] = task_id
         tasks[str(task_id)] = record
         return self._started(d, ctx, record, ["tasks", str(d.family), str(task_id)])
 
@@ -272,6 +285,19 @@ class Rules:
         if len(run.states) > 1:
             _schedule(ctx, run, where, d, 1)
         return self.shaper.reply(d.operation_id, run.status, record, ctx)
+
+    def _missing_parent(self, d: Declaration, ctx: Context[Any], call: Call) -> Reply | None:
+        """The documented 404 (or missingStatus) for a parent that does not exist, where the
+        operation documents it."""
+        status = d.missing_status if d.action != "create" else 404
+        if not d.parent or not self.shaper.documents(d.operation_id, status):
+            return None
+        if self.shaper.parent_exists(d.operation_id, d.parent, ctx, call):
+            return None
+        name = d.parent[-1]
+        return self.shaper.error(
+            d.operation_id, status, f"no parent {name} {_parameter(call, name)}", ctx
+        )
 
     def _missing(self, d: Declaration, ctx: Context[Any], message: str) -> Reply:
         return self.shaper.error(d.operation_id, d.missing_status, message, ctx)
