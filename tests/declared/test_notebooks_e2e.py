@@ -240,3 +240,10 @@ def test_the_same_declarations_inline_in_the_document(tmp_path: Path) -> None:
         nb = client.post("/notebooks", json={"name": "n"}).json()["id"]
         assert client.post(f"/notebooks/{nb}/draft", json={"title": "a"}).status_code == 201
         assert client.post(f"/notebooks/{nb}/draft", json={"title": "b"}).status_code == 409
+
+
+def test_an_overlay_for_an_api_not_served_is_refused() -> None:
+    from draftmock.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--overlay for books: no such API"):
+        build_runtime(documents=[(None, DOC)], overlays={"books": [OVERLAY]})

@@ -352,3 +352,11 @@ def test_state_is_plain_data(world: World) -> None:
     world.call("publish", {"bookId": "b1"})
     world.call("startExport", body={})
     assert json.loads(json.dumps(world.backend.declared)) == world.backend.declared
+
+
+def test_an_idempotency_key_on_a_body_with_huge_integers(world: World) -> None:
+    key = {"idempotency-key": "big"}
+    body = {"title": "One", "n": 2**80}
+    first = world.call("createDraft", {"bookId": "b1"}, body, key)
+    assert world.call("createDraft", {"bookId": "b1"}, dict(body), key).body == first.body
+    assert world.call("createDraft", {"bookId": "b1"}, {**body, "n": 2**80 + 1}, key).status == 422

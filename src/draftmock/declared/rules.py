@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -354,11 +355,11 @@ def _fingerprint(call: Call, key_field: str | None) -> str:
     body = call.body
     if key_field and isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != key_field}
-    data = orjson.dumps(
-        {"path": call.path, "query": call.query, "body": body},
-        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
-        default=str,
-    )
+    request = {"path": call.path, "query": call.query, "body": body}
+    try:
+        data = orjson.dumps(request, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # integers beyond 64 bits: the standard encoder writes them exactly
+        data = json.dumps(request, sort_keys=True, default=str).encode()
     return hashlib.sha256(data).hexdigest()
 
 
