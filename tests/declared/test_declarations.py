@@ -149,3 +149,9 @@ def test_a_state_the_status_field_does_not_allow() -> None:
     }
     message = refusal(doc)
     assert "x-draftmock/async/failed: 'broken' is not a value of status in the 202 reply" in message
+
+
+def test_a_block_on_a_path_item_is_refused() -> None:
+    doc = copy.deepcopy(DOC)
+    doc["paths"]["/exports"]["x-draftmock"] = {"task": {"action": "start", "name": "x"}}
+    assert refusal(doc).startswith("x-draftmock at /paths/~1exports/x-draftmock: declarations")

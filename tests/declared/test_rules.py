@@ -360,3 +360,17 @@ def test_an_idempotency_key_on_a_body_with_huge_integers(world: World) -> None:
     first = world.call("createDraft", {"bookId": "b1"}, body, key)
     assert world.call("createDraft", {"bookId": "b1"}, dict(body), key).body == first.body
     assert world.call("createDraft", {"bookId": "b1"}, {**body, "n": 2**80 + 1}, key).status == 422
+
+
+def test_without_a_failed_state_a_failed_step_leaves_the_record_where_it_is(world: World) -> None:
+    task = world.call("startExport", body={}).body["id"]
+    world.scheduler.pending()[0].failure = "asked"
+    states = [world.call("getExport", {"exportId": task}).body["state"] for _ in range(3)]
+    assert states == ["queued", "queued", "queued"]
+    assert world.scheduler.pending() == []
+
+
+def test_an_update_takes_only_what_the_record_declares(world: World) -> None:
+    world.call("createDraft", {"bookId": "b1"}, {"title": "One"})
+    edited = world.call("editDraft", {"bookId": "b1"}, {"title": "Uno", "extra": 1})
+    assert edited.body["title"] == "Uno"

@@ -245,6 +245,13 @@ def documented(responses: dict[str, Any], status: int) -> bool:
 def read_declarations(raw: dict[str, Any]) -> dict[str, Declaration]:
     """Every operation's ``x-draftmock`` block, checked; ``ConfigError`` names the first bad one."""
     found: dict[str, Declaration] = {}
+    paths = raw.get("paths")
+    for path, item in paths.items() if isinstance(paths, dict) else []:
+        if isinstance(item, dict) and KEY in item:
+            raise ConfigError(
+                f"{KEY} at /paths/{escape(str(path))}/{KEY}: declarations belong on an "
+                "operation (get, post, ...), not on its path"
+            )
     infos = {info.operation_id: info for info in operations(raw)}
     for info in infos.values():
         block = info.node.get(KEY)

@@ -147,9 +147,10 @@ class Rules:
         step = int(payload.get("step", 1))
         if record.get(run.field) != run.states[step - 1]:
             return  # not the record this job was scheduled for (replaced since)
-        if ctx.failure is not None and run.failed is not None:
-            record[run.field] = run.failed
-            return
+        if ctx.failure is not None:
+            if run.failed is not None:
+                record[run.field] = run.failed
+            return  # without a failed state declared, the record stays where it is
         record[run.field] = run.states[step]
         if step + 1 < len(run.states):
             _schedule(ctx, run, payload["where"], declaration, step + 1)
@@ -186,9 +187,9 @@ class Rules:
             return self._missing(d, ctx, f"{parent} has no draft")
         changes = self.shaper.new_record(d.operation_id, ctx, call)
         body = call.body if isinstance(call.body, dict) else {}
-        for name, _value in body.items():
-            if name in changes:
-                draft[name] = changes[name]
+        for name, value in body.items():
+            if name in changes and changes[name] == value:  # declared, writable, valid
+                draft[name] = value
         return self.shaper.reply(d.operation_id, self.shaper.success(d.operation_id), draft, ctx)
 
     def _draft_delete(self, d: Declaration, ctx: Context[Any], call: Call) -> Reply:
