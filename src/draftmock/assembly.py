@@ -71,7 +71,9 @@ def build_runtime(
             user_documents.extend(
                 (None, path, False)
                 for path in sorted(specs.iterdir())
-                if path.suffix.lower() in (".yaml", ".yml", ".json") and path.name not in builtin
+                if path.suffix.lower() in (".yaml", ".yml", ".json")
+                and path.name not in builtin
+                and not path.stem.endswith(".overlay")  # NAME.overlay.yaml: NAME's sidecar
             )
     builtins = list(vendors)
     named = _named_documents(user_documents)
@@ -83,8 +85,10 @@ def build_runtime(
         if name in vendors:
             raise ConfigError(f"two APIs are named {name!r}; name one with DOC=NAME")
         behaviour = (behaviours or {}).get(name) or (behaviours or {}).get(None)
+        sidecars = sidecar_overlays(document.path) if specs is not None else []
         document = with_overlays(
-            document, [*(overlays or {}).get(None, ()), *(overlays or {}).get(name, ())]
+            document,
+            [*sidecars, *(overlays or {}).get(None, ()), *(overlays or {}).get(name, ())],
         )
         mount = "" if root == name else f"/{name}"
         vendors[name] = with_declarations(
@@ -121,6 +125,16 @@ def build_runtime(
         root_api=root,
         generated=generated,
     )
+
+
+def sidecar_overlays(document: Path) -> list[Path]:
+    """``NAME.overlay.yaml`` (or ``.yml``, ``.json``) beside ``NAME.yaml`` in a ``--specs``
+    directory: an Overlay applied to it at load."""
+    found = [
+        document.with_name(f"{document.stem}.overlay{suffix}")
+        for suffix in (".yaml", ".yml", ".json")
+    ]
+    return [path for path in found if path.is_file()]
 
 
 def api_name(path: Path) -> str:

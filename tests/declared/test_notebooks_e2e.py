@@ -186,6 +186,8 @@ def test_sessions_reset_and_dumps_hold_declared_state(
     served: tuple[Runtime, str], api: httpx.Client
 ) -> None:
     nb = notebook(api)
+    api.post(f"/notebooks/{nb}/draft", json={"title": "Published"})
+    api.post(f"/notebooks/{nb}/draft/publish")  # leaves a pending job in the dump
     api.post(f"/notebooks/{nb}/draft", json={"title": "Mine"})
     elsewhere = api.get(f"/notebooks/{nb}/draft", headers={"X-Draftmock-Session": "other"})
     assert elsewhere.status_code == 404
@@ -194,6 +196,8 @@ def test_sessions_reset_and_dumps_hold_declared_state(
     assert api.get(f"/notebooks/{nb}/draft").status_code == 404
     control(served, "PUT", "state", {"format": dump["format"], "state": dump["state"]})
     assert api.get(f"/notebooks/{nb}/draft").json()["title"] == "Mine"
+    control(served, "POST", "clock/advance", {"seconds": 30})
+    assert api.get(f"/notebooks/{nb}/versions/1").json()["status"] == "live"
 
 
 def test_a_declaration_the_document_contradicts_stops_start_up(
@@ -247,3 +251,13 @@ def test_an_overlay_for_an_api_not_served_is_refused() -> None:
 
     with pytest.raises(ConfigError, match="--overlay for books: no such API"):
         build_runtime(documents=[(None, DOC)], overlays={"books": [OVERLAY]})
+
+
+def test_a_specs_directory_applies_each_documents_sidecar_overlay(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(DOC, tmp_path / "notebooks.yaml")
+    shutil.copy(OVERLAY, tmp_path / "notebooks.overlay.yaml")
+    runtime = build_runtime(specs=tmp_path)
+    assert "notebooks.overlay" not in runtime.vendors  # the sidecar is no API of its own
+    assert "x-draftmock.async" in runtime.vendors["notebooks"].jobs
