@@ -63,7 +63,7 @@ def test_a_declared_409_the_operation_does_not_document() -> None:
         (
             {"draft": {"action": "create", "parent": "id"}},
             "/draft/parent",
-            "no parameter named 'id'",
+            "no parameter or body member named 'id'",
         ),
         (
             {
@@ -155,3 +155,22 @@ def test_a_block_on_a_path_item_is_refused() -> None:
     doc = copy.deepcopy(DOC)
     doc["paths"]["/exports"]["x-draftmock"] = {"task": {"action": "start", "name": "x"}}
     assert refusal(doc).startswith("x-draftmock at /paths/~1exports/x-draftmock: declarations")
+
+
+def test_a_parent_may_be_a_body_member() -> None:
+    doc = copy.deepcopy(DOC)
+    doc["paths"]["/drafts"] = {
+        "post": {
+            "operationId": "draftFor",
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {"group": {"type": "integer"}}}
+                    }
+                }
+            },
+            "responses": {"201": {"description": "x"}, "409": {"description": "x"}},
+            "x-draftmock": {"draft": {"action": "create", "parent": "group"}},
+        }
+    }
+    assert read_declarations(doc)["draftFor"].parent == ("group",)

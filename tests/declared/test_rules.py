@@ -374,3 +374,31 @@ def test_an_update_takes_only_what_the_record_declares(world: World) -> None:
     world.call("createDraft", {"bookId": "b1"}, {"title": "One"})
     edited = world.call("editDraft", {"bookId": "b1"}, {"title": "Uno", "extra": 1})
     assert edited.body["title"] == "Uno"
+
+
+def test_a_parent_named_in_the_body() -> None:
+    doc = document(
+        op(
+            "/drafts",
+            "post",
+            "draftFor",
+            [201, 409],
+            {"draft": {"action": "create", "parent": "group"}},
+        )
+    )
+    doc["paths"]["/drafts"]["post"]["requestBody"] = {
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": {"group": {"type": "integer"}}}
+            }
+        }
+    }
+    shaper = EchoShaper()
+    shaper.responses = {"draftFor": {201, 409}}
+    rules = Rules(read_declarations(doc), shaper)
+    handle = rules.handler("draftFor", World.generic)
+    world = World()
+    ctx = world.ctx("draftFor")
+    assert handle(ctx, Call("draftFor", {}, {}, {}, {"group": 7}, None)).status == 201
+    assert handle(ctx, Call("draftFor", {}, {}, {}, {"group": 7}, None)).status == 409
+    assert handle(ctx, Call("draftFor", {}, {}, {}, {"group": 8}, None)).status == 201

@@ -180,7 +180,7 @@ class OperationInfo:
     operation_id: str
     pointer: str
     node: dict[str, Any]
-    parameters: dict[str, str]  # name -> location (path, query, header, cookie)
+    parameters: dict[str, str]  # name -> location (path, query, header, cookie; body members)
     responses: dict[str, Any]
 
 
@@ -230,10 +230,27 @@ def operations(raw: dict[str, Any]) -> Iterator[OperationInfo]:
                 param = resolve(raw, param)
                 if isinstance(param, dict) and isinstance(param.get("name"), str):
                     params[param["name"]] = str(param.get("in", ""))
+            for name in _body_members(raw, node.get("requestBody")):
+                params.setdefault(name, "body")
             responses = node.get("responses")
             yield OperationInfo(
                 op_id, pointer, node, params, responses if isinstance(responses, dict) else {}
             )
+
+
+def _body_members(raw: dict[str, Any], body: Any) -> list[str]:
+    """The top-level members of a JSON request body's schema (a parent may be named there)."""
+    body = resolve(raw, body)
+    content = body.get("content") if isinstance(body, dict) else None
+    names: list[str] = []
+    for media, entry in (content or {}).items() if isinstance(content, dict) else []:
+        if "json" not in str(media) or not isinstance(entry, dict):
+            continue
+        schema = resolve(raw, entry.get("schema"))
+        for part in [schema, *[resolve(raw, p) for p in (schema or {}).get("allOf") or []]]:
+            if isinstance(part, dict) and isinstance(part.get("properties"), dict):
+                names.extend(str(n) for n in part["properties"])
+    return names
 
 
 def documented(responses: dict[str, Any], status: int) -> bool:
@@ -348,7 +365,7 @@ def _check(
     for index, name in enumerate(declaration.parent):
         if name not in info.parameters:
             member = f"{kind}/parent" + (f"/{index}" if len(declaration.parent) > 1 else "")
-            raise refuse(member, f"the operation has no parameter named {name!r}")
+            raise refuse(member, f"the operation has no parameter or body member named {name!r}")
     action = declaration.action
     if kind == "draft":
         if action == "create" and declaration.existing == "conflict":

@@ -86,7 +86,7 @@ class DocumentShaper:
     ) -> bool:
         """False only when the parent is an inferred resource the API creates, and the world
         holds no such record (so a draft of a notebook that was never made is a 404)."""
-        if not parent:
+        if not parent or parent[-1] not in call.path:
             return True
         path = self._plan(operation_id).site.path
         for resource in self.api.model.resources.values():
