@@ -46,6 +46,7 @@ def build_runtime(
     documents: Sequence[tuple[str | None, Path]] = (),
     behaviours: Mapping[str | None, Behaviour] | None = None,
     overlays: Mapping[str | None, Sequence[Path]] | None = None,
+    check_documents: bool = False,
 ) -> Runtime:
     """A runtime serving every API whose document is in ``specs`` (or those named).
 
@@ -92,7 +93,9 @@ def build_runtime(
         )
         mount = "" if root == name else f"/{name}"
         vendors[name] = with_declarations(
-            build_vendor(document, mount=mount, behaviour=behaviour), document, mount=mount
+            build_vendor(document, mount=mount, behaviour=behaviour, check=check_documents),
+            document,
+            mount=mount,
         )
         loaded[name] = document
         generated.append(name)

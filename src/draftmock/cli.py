@@ -243,6 +243,7 @@ def serve(args: argparse.Namespace) -> int:
         documents=[parse_document(text) for text in args.documents],
         behaviours=parse_behaviours(args.behaviour),
         overlays=parse_overlays(args.overlay),
+        check_documents=True,
     )
     for directory in args.seed_dir:
         if not directory.is_dir():

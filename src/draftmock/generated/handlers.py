@@ -10,6 +10,7 @@ paging fields are filled), and checked again by the server before it leaves.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -121,8 +122,6 @@ class GeneratedApi:
 
     def stateless(self, plan: Plan, ctx: Context[Any]) -> Reply:
         """The documented success, from a valid example or generated."""
-        if plan.operation_id in self.gaps:
-            raise ContractGap(f"{plan.operation_id}: {self.gaps[plan.operation_id]}")
         rng = self.values.rng(ctx)
         slot = plan.slot
         if slot is None:
@@ -135,6 +134,8 @@ class GeneratedApi:
             return Reply(plan.status, _unschematic(media), headers, media)
         body = next((e for e in slot.examples if self.values.valid(slot.schema, e)), None)
         if body is None:
+            if plan.operation_id in self.gaps:
+                raise ContractGap(f"{plan.operation_id}: {self.gaps[plan.operation_id]}")
             body = self._generated(plan, slot.schema, rng)
         return Reply(plan.status, _as_media(body, media), headers, media)
 
@@ -145,6 +146,36 @@ class GeneratedApi:
                 return value
         reason = self.values.unsatisfiable(schema) or "no generated value validates"
         raise ContractGap(f"{plan.operation_id}: {plan.status}: {reason}")
+
+    def check(self) -> dict[str, str]:
+        """Every operation whose documented success no generated value satisfies (and no
+        example of the document does): operationId -> why. Logged once; those operations
+        answer the 500 diagnostic instead of anything off-spec."""
+        for op_id, plan in self.plans.items():
+            slot = plan.slot
+            if slot is None or slot.schema is None or not _json_slot(slot):
+                continue
+            if any(self.values.valid(slot.schema, e) for e in slot.examples):
+                continue
+            reason = self.values.unsatisfiable(slot.schema)
+            if reason is not None:
+                self.gaps[op_id] = f"{plan.status}: {reason}"
+        if self.gaps:
+            listed = "; ".join(f"{op} ({why})" for op, why in sorted(self.gaps.items()))
+            log.warning(
+                "%s: %d operation(s) document a response no value can satisfy; they answer "
+                "the 500 diagnostic: %s",
+                self.api,
+                len(self.gaps),
+                listed,
+            )
+        return self.gaps
+
+    def check_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.check, name=f"draftmock-check-{self.api}")
+        thread.daemon = True
+        thread.start()
+        return thread
 
     # -- resource actions -----------------------------------------------------------------------
 

@@ -4,7 +4,8 @@
 ``scope`` joins the parent identifiers of a nested collection (``""`` at the top), so
 ``/projects/7/tasks`` lists only project 7's tasks. Dicts keep insertion order, which is the
 order lists answer in. ``custom`` is the state of a ``--behaviour`` module, if it keeps one;
-``declared`` that of the document's ``x-draftmock`` declarations.
+``declared`` that of the document's ``x-draftmock`` declarations. (Plain JSON-like
+data, or types registered with ``state_codec.register``.)
 """
 
 from __future__ import annotations

@@ -47,10 +47,13 @@ def build_api(document: Document, *, mount: str) -> GeneratedApi:
 
 
 def build_vendor(
-    document: Document, *, mount: str, behaviour: Behaviour | None = None
+    document: Document, *, mount: str, behaviour: Behaviour | None = None, check: bool = False
 ) -> Vendor[Store]:
-    """The generated API for ``document``, served at ``mount`` ("" for the root)."""
+    """The generated API for ``document``, served at ``mount`` ("" for the root). ``check``:
+    look for responses no value satisfies in the background, and log them once."""
     api = build_api(document, mount=mount)
+    if check:
+        api.check_in_background()
     table = OperationTable()
     custom = behaviour.operations.handlers if behaviour is not None else {}
     unknown = sorted(set(custom) - set(api.plans))
