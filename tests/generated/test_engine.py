@@ -58,7 +58,7 @@ def test_a_fault_answers_in_the_operations_documented_envelope(both: tuple[Runti
 
 
 def test_documents_across_files_are_served_self_contained(both: tuple[Runtime, str]) -> None:
-    runtime, url = both
+    _, url = both
     served = httpx.get(f"{url}/__draftmock/specs/tasks").json()
     assert served["servers"] == [{"url": f"{url}/tasks"}]
     refs = []
