@@ -9,6 +9,7 @@ paging fields are filled), and checked again by the server before it leaves.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -102,6 +103,7 @@ class GeneratedApi:
         self.plans = plans
         self.mount = mount
         self.gaps: dict[str, str] = {}  # operationId -> why its success cannot be generated
+        self._examples: dict[str, Any] = {}  # operationId -> its first valid example (or None)
 
     # -- handlers -----------------------------------------------------------------------------
 
@@ -132,12 +134,21 @@ class GeneratedApi:
         media = concrete_media(slot.media_type)
         if slot.schema is None:
             return Reply(plan.status, _unschematic(media), headers, media)
-        body = next((e for e in slot.examples if self.values.valid(slot.schema, e)), None)
+        body = self._example(plan, slot.schema, slot.examples)
         if body is None:
             if plan.operation_id in self.gaps:
                 raise ContractGap(f"{plan.operation_id}: {self.gaps[plan.operation_id]}")
             body = self._generated(plan, slot.schema, rng)
         return Reply(plan.status, _as_media(body, media), headers, media)
+
+    def _example(self, plan: Plan, schema: str, examples: tuple[Any, ...]) -> Any:
+        """The first of the document's examples that validates (judged once per operation)."""
+        key = plan.operation_id
+        if key not in self._examples:
+            self._examples[key] = next(
+                (copy.deepcopy(e) for e in examples if self.values.valid(schema, e)), None
+            )
+        return copy.deepcopy(self._examples[key])
 
     def _generated(self, plan: Plan, schema: str, rng: Any) -> Any:
         for _ in range(3):

@@ -256,8 +256,8 @@ class ApiPipeline:
         )
 
     def _checked(self, op: Operation, reply: Reply, request: Request) -> Reply:
-        if MOCK_ERROR_HEADER in reply.headers:
-            return reply  # the mock's own refusal of a steering request, marked as such
+        if MOCK_ERROR_HEADER in reply.headers or VIOLATION_HEADER in reply.headers:
+            return reply  # the mock's own refusal or diagnostic, marked as such
         problems = reply_problems(op, reply)
         if not problems:
             return reply

@@ -11,7 +11,7 @@ dialect, validated with ``nullable`` support).
 
 from __future__ import annotations
 
-import copy
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +29,8 @@ from draftmock.errors import SpecError
 BASE_URI = "https://draftmock.invalid/specs/"
 BUNDLED = "x-draftmock-bundled"
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# A ``$ref`` whose value does not start with ``#`` (JSON or YAML, quoted or not).
+_EXTERNAL_REF = re.compile(rb"""["']?\$ref["']?\s*:\s*["']?(?!['"]?#)""")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Document:
     @cached_property
     def fast_registry(self) -> jsonschema_rs.Registry:
         """The document for the compiled (Rust) validators; 3.0's ``nullable`` made explicit."""
-        contents = self.raw if self.is_31 else explicit_nullable(copy.deepcopy(self.raw))
+        contents = self.raw if self.is_31 else explicit_nullable(self.raw)
         return jsonschema_rs.Registry([(self.uri, contents)])
 
     @cached_property
@@ -123,20 +125,24 @@ def _safe_resolve(document: Document, node: Any) -> Any:
 
 
 def explicit_nullable(node: Any) -> Any:
-    """OpenAPI 3.0 ``nullable: true`` as plain JSON Schema (``null`` added to type and enum)."""
-    if isinstance(node, dict):
-        if node.get("nullable") is True:
-            kind = node.get("type")
-            if isinstance(kind, str):
-                node["type"] = [kind, "null"]
-            if isinstance(node.get("enum"), list) and None not in node["enum"]:
-                node["enum"] = [*node["enum"], None]
-        for value in node.values():
-            explicit_nullable(value)
-    elif isinstance(node, list):
-        for value in node:
-            explicit_nullable(value)
-    return node
+    """OpenAPI 3.0 ``nullable: true`` as plain JSON Schema (``null`` added to type and enum).
+    Returns a new structure where something changed; untouched subtrees are shared."""
+    if isinstance(node, list):
+        items = [explicit_nullable(value) for value in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if not isinstance(node, dict):
+        return node
+    result = {key: explicit_nullable(value) for key, value in node.items()}
+    changed = any(result[key] is not node[key] for key in node)
+    if node.get("nullable") is True:
+        kind = node.get("type")
+        if isinstance(kind, str):
+            result["type"] = [kind, "null"]
+            changed = True
+        if isinstance(node.get("enum"), list) and None not in node["enum"]:
+            result["enum"] = [*node["enum"], None]
+            changed = True
+    return result if changed else node
 
 
 def escape(token: str) -> str:
@@ -155,7 +161,8 @@ def load_document(path: Path, api: str | None = None) -> Document:
     raw = read_file(path)
     if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3."):
         raise SpecError(f"{path}: not an OpenAPI 3.x document")
-    raw = bundle(raw, path)
+    if _EXTERNAL_REF.search(path.read_bytes()):  # a cheap look first: most documents have none
+        raw = bundle(raw, path)
     api = api or path.stem
     uri = f"{BASE_URI}{quote(path.name)}"
     dialect = DRAFT202012 if str(raw["openapi"]).startswith("3.1") else DRAFT4

@@ -86,36 +86,73 @@ class CompiledApi:
     router: Router
 
 
+class _Template:
+    """One templated path of one method; its regex is compiled on first use."""
+
+    __slots__ = ("_regex", "literal", "method", "op")
+
+    def __init__(self, op: Operation) -> None:
+        self.op = op
+        self.method = op.method
+        self.literal = len(re.sub(r"\{[^}]+\}", "", op.path))
+        self._regex: re.Pattern[str] | None = None
+
+    def fullmatch(self, path: str) -> re.Match[str] | None:
+        if self._regex is None:
+            self._regex = _template_regex(self.op.path)
+        return self._regex.fullmatch(path)
+
+
 class Router:
-    """Finds the operation for (method, path): exact paths first, then templates."""
+    """Finds the operation for (method, path): exact paths first, then templates.
+
+    Templates are bucketed by their number of segments and their first segment (when it is a
+    literal), so a request is matched only against paths that could fit it, and a document of
+    thousands of paths compiles each regex only when a request first needs it."""
 
     def __init__(self, operations: list[Operation]) -> None:
         self._static: dict[tuple[str, str], Operation] = {}
-        self._templates: list[tuple[re.Pattern[str], str, Operation]] = []
-        templated: list[tuple[int, re.Pattern[str], str, Operation]] = []
+        self._static_methods: dict[str, list[str]] = {}
+        self._buckets: dict[tuple[int, str | None], list[_Template]] = {}
         for op in operations:
             if "{" not in op.path:
                 self._static[(op.method, op.path)] = op
+                self._static_methods.setdefault(op.path, []).append(op.method)
             else:
-                literal = len(re.sub(r"\{[^}]+\}", "", op.path))
-                templated.append((literal, _template_regex(op.path), op.method, op))
+                first = op.path.split("/")[1] if op.path.count("/") else ""
+                key = (op.path.count("/"), None if "{" in first else first)
+                self._buckets.setdefault(key, []).append(_Template(op))
         # More literal characters first: /a/list beats /a/{id}.
-        templated.sort(key=lambda item: -item[0])
-        self._templates = [(regex, method, op) for _, regex, method, op in templated]
+        for bucket in self._buckets.values():
+            bucket.sort(key=lambda t: -t.literal)
+        self._merged: dict[tuple[int, str], list[_Template]] = {}
+
+    def _candidates(self, path: str) -> list[_Template]:
+        count = path.count("/")
+        first = path.split("/", 2)[1] if count else ""
+        wildcard = self._buckets.get((count, None), [])
+        named = self._buckets.get((count, first))
+        if named is None:
+            return wildcard
+        merged = self._merged.get((count, first))
+        if merged is None:
+            merged = sorted([*named, *wildcard], key=lambda t: -t.literal)
+            self._merged[(count, first)] = merged
+        return merged
 
     def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], list[str]]:
         """(operation, raw path params, methods allowed on the path). No methods: unknown path."""
         op = self._static.get((method, path))
         if op is not None:
             return op, {}, [method]
-        allowed = [m for (m, p) in self._static if p == path]
-        for regex, op_method, candidate in self._templates:
-            found = regex.fullmatch(path)
+        allowed = list(self._static_methods.get(path, ()))
+        for template in self._candidates(path):
+            found = template.fullmatch(path)
             if found is None:
                 continue
-            if op_method == method:
-                return candidate, found.groupdict(), [method]
-            allowed.append(op_method)
+            if template.method == method:
+                return template.op, found.groupdict(), [method]
+            allowed.append(template.method)
         return None, {}, allowed
 
 
