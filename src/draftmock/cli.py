@@ -15,6 +15,7 @@ from typing import Any
 from draftmock import __version__
 from draftmock.conformance import command as conformance
 from draftmock.errors import ConfigError, MockError
+from draftmock.server.transport import TransportLimits
 from draftmock.vendors._kit import Settings
 
 
@@ -142,8 +143,46 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="server processes sharing the port and the --state store (default 1)",
     )
+    limits = TransportLimits()
+    for flag, kind, default, text in [
+        (
+            "--header-timeout",
+            float,
+            limits.header_timeout,
+            "seconds to send a request head; then 408",
+        ),
+        ("--body-timeout", float, limits.body_timeout, "seconds to send a request body; then 408"),
+        (
+            "--keep-alive-timeout",
+            float,
+            limits.keep_alive_timeout,
+            "seconds an idle connection stays open",
+        ),
+        (
+            "--max-header-bytes",
+            int,
+            limits.max_header_bytes,
+            "request line and headers; beyond: 431",
+        ),
+        ("--max-body-bytes", int, limits.max_body_bytes, "request body; beyond: 413"),
+        ("--max-connections", int, limits.max_connections, "open connections; beyond: 503"),
+    ]:
+        serve.add_argument(
+            flag, type=_positive(kind), default=default, help=f"{text} (default {default})"
+        )
     conformance.add_commands(commands)
     return parser
+
+
+def _positive(kind: type[Any]) -> Any:
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its error message
+    return parse
 
 
 def parse_options(pairs: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -220,6 +259,7 @@ def serve(args: argparse.Namespace) -> int:
     from draftmock.seed_files import SeedFiles
     from draftmock.server.app import DraftmockApp
     from draftmock.server.cors import CorsPolicy
+    from draftmock.server.transport import TransportLimits, uvicorn_options
 
     _configure_logging(args.log_format, args.quiet)
     if args.workers < 1:
@@ -260,6 +300,14 @@ def serve(args: argparse.Namespace) -> int:
             allowed_hosts=[args.host, *args.allowed_host],
             seed_files=seed_files,
             durable=durable,
+            limits=TransportLimits(
+                header_timeout=args.header_timeout,
+                body_timeout=args.body_timeout,
+                keep_alive_timeout=args.keep_alive_timeout,
+                max_header_bytes=args.max_header_bytes,
+                max_body_bytes=args.max_body_bytes,
+                max_connections=args.max_connections,
+            ),
         )
 
     durable = _state(args.state, runtime)
@@ -277,6 +325,7 @@ def serve(args: argparse.Namespace) -> int:
         log.info("serving %s at http://%s:%d/%s", slug, args.host, args.port, mount)
     config = uvicorn.Config(
         app,
+        **uvicorn_options(app),
         host=args.host,
         port=args.port,
         log_level="warning",
@@ -311,6 +360,8 @@ def _serve_workers(args: argparse.Namespace, make_app: Any) -> int:
 
     import uvicorn
 
+    from draftmock.server.transport import uvicorn_options
+
     listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((args.host, args.port))
@@ -323,8 +374,13 @@ def _serve_workers(args: argparse.Namespace, make_app: Any) -> int:
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             _die_with_parent()
+            worker_app = make_app()
             config = uvicorn.Config(
-                make_app(), log_level="warning", access_log=False, lifespan="on"
+                worker_app,
+                **uvicorn_options(worker_app),
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
             )
             uvicorn.Server(config).run(sockets=[listener])
             os._exit(0)

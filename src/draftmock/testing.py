@@ -19,13 +19,18 @@ class LiveServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
+        from draftmock.server.app import DraftmockApp
+        from draftmock.server.transport import uvicorn_options
+
+        options = uvicorn_options(app) if isinstance(app, DraftmockApp) else {}
+        options["timeout_keep_alive"] = 30
         config = uvicorn.Config(
             app,
             log_level="warning",
             access_log=False,
             lifespan="off",
-            timeout_keep_alive=30,
             timeout_graceful_shutdown=2,  # open journal streams must not hold up a stop
+            **options,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="draftmock-live-server", daemon=True)

@@ -131,3 +131,83 @@ def test_promptlayer_integer_beyond_64_bits_stays_an_integer(mock: Mock) -> None
     assert 400 <= response.status_code < 500, response.text
     assert "1180591620717411303424" in response.text
     assert "e+21" not in response.text
+
+
+# -- formats ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+@pytest.mark.parametrize(
+    ("fmt", "bad", "good"),
+    [
+        ("uri", "https://example.omniapp.co/dashboards/a b<>", "https://example.com/a%20b"),
+        ("date-time", "yesterday", "2026-05-28T20:26:40Z"),
+        ("uuid", "not-a-uuid", "3f6b8d2e-1a4c-4e7b-9d5f-8c2a6e0b1d94"),
+        ("email", "nobody", "a@example.com"),
+        ("hostname", "-bad-", "example.com"),
+    ],
+)
+def test_formats_are_enforced(tmp_path: Any, version: str, fmt: str, bad: str, good: str) -> None:
+    from draftmock.spec.document import load_document
+    from draftmock.spec.schema import SchemaValidator
+
+    path = tmp_path / "doc.json"
+    path.write_text(
+        json.dumps({"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}})
+    )
+    schema = {"type": "object", "properties": {"value": {"type": "string", "format": fmt}}}
+    validator = SchemaValidator(load_document(path), schema)
+    assert validator.violations({"value": good}) == []
+    found = validator.violations({"value": bad}, ("body",))
+    assert [(v.loc, v.keyword) for v in found] == [(("body", "value"), "format")]
+
+
+def test_omni_document_url_is_a_uri_for_any_identifier(mock: Mock) -> None:
+    """The refereed client fails on any reply that breaks the spec, ``format: uri`` included."""
+    with mock.client("omni", OMNI_KEY) as omni:
+        made = omni.post(
+            "/v1/documents",
+            json={
+                "modelId": "3fb59130-54fc-4848-832f-d22f61933485",
+                "name": "x",
+                "identifier": "a b<>",
+            },
+        )
+        assert made.status_code in (200, 201), made.text
+        found = omni.get("/v1/documents", params={"pageSize": 100}).json()["records"]
+    urls = [d["url"] for d in found if d["identifier"] == "a b<>"]
+    assert urls == ["https://example.omniapp.co/dashboards/a%20b%3C%3E"]
+
+
+# -- the mount prefix ---------------------------------------------------------------------------
+
+
+def _raw_get(mock: Mock, target: str, headers: dict[str, str]) -> tuple[int, Any]:
+    """GET with the target sent byte for byte (no client-side normalisation)."""
+    import http.client
+
+    host, port = mock.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("GET", target, headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_an_encoded_mount_prefix_is_decoded_once_and_parameters_once(mock: Mock) -> None:
+    auth = {"Authorization": "Bearer omni-demo-editor"}
+    status, body = _raw_get(mock, "/%6Fmni/v1/documents/a%2525b", auth)
+    assert status == 404
+    assert body["message"] == "Document with identifier a%25b not found"  # decoded once
+    status, body = _raw_get(mock, "/omni/v1/documents/a%2525b", auth)
+    assert body["message"] == "Document with identifier a%25b not found"
+
+
+def test_an_encoded_slash_does_not_end_the_mount_segment(mock: Mock) -> None:
+    status, body = _raw_get(
+        mock, "/omni%2Fv1/documents", {"Authorization": "Bearer omni-demo-editor"}
+    )
+    assert status == 404
+    assert body["error"] == "draftmock"  # no API is mounted at "omni/v1"

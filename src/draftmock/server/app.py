@@ -15,10 +15,13 @@ import logging
 import math
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
 
 from draftmock.ids import Ids
 from draftmock.journal import Message
@@ -27,14 +30,13 @@ from draftmock.seed_files import SeedFiles
 from draftmock.server.admin import build_admin
 from draftmock.server.cors import CorsMiddleware, CorsPolicy
 from draftmock.server.pipeline import ApiPipeline, Request, request_from_entry
+from draftmock.server.transport import TransportLimits, TransportReply
 from draftmock.spec.document import Document
 from draftmock.spec.operations import compile_document
 from draftmock.store.durable import Durable
-from draftmock.vendors._kit import Reply
+from draftmock.vendors._kit import Reply, VendorError
 
 log = logging.getLogger("draftmock.access")
-
-MAX_BODY = 256 * 1024 * 1024
 
 
 class DraftmockApp:
@@ -52,9 +54,11 @@ class DraftmockApp:
         allowed_hosts: Iterable[str] = (),
         seed_files: SeedFiles | None = None,
         durable: Durable | None = None,
+        limits: TransportLimits = TransportLimits(),  # noqa: B008 - immutable
     ) -> None:
         self.runtime = runtime
         self.durable = durable
+        self.limits = limits
         # Files ``POST /__draftmock/seed {"path"}`` may read (none unless the server was given some).
         self.seed_files = seed_files or SeedFiles()
         self.apis = {
@@ -110,6 +114,35 @@ class DraftmockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._entry(scope, receive, send)
 
+    # -- what the connection layer answers itself (server/transport.py) -----------------------
+
+    def rejection(self, pipeline: ApiPipeline, status: int, message: str) -> Reply:
+        """A request refused before it reached an operation, in its API's error envelope."""
+        error = VendorError(message, status=status)
+        return pipeline.vendor.render_error(error, self._request_ids.uuid())
+
+    def transport_reply(self, target: str, status: int, message: str) -> TransportReply | None:
+        """``status`` for a request to ``target`` in its API's envelope; None if no API is named."""
+        path = target.partition("?")[0]
+        _, _, pipeline = self._route("GET", unquote(path), path.encode("latin-1"))
+        if pipeline is None:
+            return None
+        return _on_the_wire(self.rejection(pipeline, status, message))
+
+    def unparsed_request(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> TransportReply | None:
+        """A request the HTTP parser refused but the connection layer could read (a method the
+        parser does not know, raw UTF-8 in the target), answered by its API like any other;
+        None if no API is named."""
+        path, _, query = target.partition("?")
+        _, below, pipeline = self._route(method, unquote(path), path.encode("latin-1"))
+        if pipeline is None:
+            return None
+        session = headers.get("x-draftmock-session")
+        request = Request(method, below, query, headers, body, self._request_ids.uuid(), session)
+        return _on_the_wire(pipeline.handle(request).reply)
+
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
@@ -117,23 +150,29 @@ class DraftmockApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
-        root = self.runtime.root_api
-        if root is not None:
-            slug, rest, prefix = root, path[1:], ""
-            pipeline = self.pipelines[root] if self._at_root(path, scope["method"]) else None
-        else:
-            slug, _, rest = path[1:].partition("/")
-            prefix = f"/{slug}"
-            pipeline = self.pipelines.get(slug)
+        slug, below, pipeline = self._route(scope["method"], path, scope.get("raw_path"))
         if pipeline is None:
+            if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+                # Control bodies are read here, within the same limits, before starlette sees them.
+                read = await _read_body(scope, receive, self.limits)
+                if isinstance(read, _TooMuch):
+                    answer = {"error": "draftmock", "message": read.message}
+                    await send_reply(send, Reply(read.status, answer, {"connection": "close"}))
+                    return
+                receive = _receive_again(read, receive)
             await self.admin(scope, receive, send)
             return
         started = time.perf_counter()
-        body = await _read_body(receive)
+        body = await _read_body(scope, receive, self.limits)
+        if isinstance(body, _TooMuch):
+            reply = self.rejection(pipeline, body.status, body.message)
+            reply.headers["connection"] = "close"  # the rest of the body is not read
+            await send_reply(send, reply)
+            return
         headers = _headers(scope)
         request = Request(
             method=scope["method"],
-            path=_raw_path(scope, prefix) or "/" + rest,
+            path=below,
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=body,
@@ -179,6 +218,23 @@ class DraftmockApp:
                 },
             )
 
+    def _route(
+        self, method: str, path: str, raw: bytes | None
+    ) -> tuple[str, str, ApiPipeline | None]:
+        """The API a request names, the path below its mount point (still percent-encoded when
+        the server gave the raw path) and its pipeline (None: not an API request)."""
+        raw_path = raw.decode("latin-1").partition("?")[0] if raw else None
+        root = self.runtime.root_api
+        if root is not None:
+            pipeline = self.pipelines[root] if self._at_root(path, method) else None
+            return root, raw_path or path, pipeline
+        if raw_path is not None:
+            slug, below = _mount(raw_path)
+        else:  # a server that gives no raw path: the decoded one is all there is
+            slug, _, rest = path[1:].partition("/")
+            below = "/" + rest
+        return slug, below, self.pipelines.get(slug)
+
     def _at_root(self, path: str, method: str) -> bool:
         """Whether ``path`` belongs to the API served at the root."""
         if path.startswith("/__draftmock/") or path == "/__draftmock":
@@ -199,14 +255,13 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _raw_path(scope: Scope, prefix: str) -> str | None:
-    """The path below the mount point, still percent-encoded, so an encoded ``/`` inside a
-    path parameter cannot split it; the pipeline decodes parameters after routing."""
-    raw = scope.get("raw_path")
-    if not raw:
-        return None
-    text = raw.decode("latin-1").partition("?")[0]
-    return text[len(prefix) :] or "/" if text.startswith(prefix) else None
+def _mount(raw_path: str) -> tuple[str, str]:
+    """The API a raw (percent-encoded) path names, and the path below its mount point, still
+    encoded. Only the mount segment is decoded here (``/%70romptlayer`` is ``/promptlayer``, as
+    RFC 3986 makes them equal; ``/promptlayer%2Fapi`` names no API): an encoded ``/`` never
+    splits a path parameter, and the pipeline decodes each parameter once, after routing."""
+    first, _, rest = raw_path[1:].partition("/")
+    return unquote(first), "/" + rest
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -218,20 +273,60 @@ def _headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
-async def _read_body(receive: Receive) -> bytes:
+@dataclass(frozen=True, slots=True)
+class _TooMuch:
+    status: int  # 413: too large, 408: too slow
+    message: str
+
+
+async def _read_body(scope: Scope, receive: Receive, limits: TransportLimits) -> bytes | _TooMuch:
+    """The whole body, unless it is larger than ``limits.max_body_bytes`` (checked against
+    Content-Length first) or takes longer than ``limits.body_timeout`` to arrive."""
+    limit = limits.max_body_bytes
+    too_large = _TooMuch(413, f"The request body is larger than {limit} bytes")
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            return too_large
     chunks: list[bytes] = []
     size = 0
+    deadline = asyncio.get_running_loop().time() + limits.body_timeout
     while True:
-        message = await receive()
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            message = await asyncio.wait_for(receive(), timeout=max(remaining, 0))
+        except TimeoutError:
+            return _TooMuch(
+                408, f"The request body was not received within {limits.body_timeout:g} s"
+            )
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size <= MAX_BODY:
-            chunks.append(chunk)
+        if size > limit:
+            return too_large
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _receive_again(body: bytes, original: Receive) -> Receive:
+    """A ``receive`` that hands over a body already read, then what the connection says."""
+    sent = False
+
+    async def receive() -> AsgiMessage:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()
+
+    return receive
+
+
+def _on_the_wire(reply: Reply) -> TransportReply:
+    headers = {name.lower(): value for name, value in reply.headers.items()}
+    return TransportReply(reply.status, headers, encode_body(reply), reply.media_type)
 
 
 def encode_body(reply: Reply) -> bytes:

@@ -7,6 +7,7 @@ render them in its own error format.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,10 @@ from openapi_schema_validator import (
 from draftmock.spec.document import Document
 
 Loc = tuple[str | int, ...]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# What the compiled draft-4 engine lacks, as openapi-schema-validator's 3.0 checker decides it.
+_OAS30_FORMATS = {"uuid": lambda value: _UUID.match(value) is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,9 @@ class SchemaValidator:
 
     Two engines: a compiled one (jsonschema-rs) answers "valid?" in well under a microsecond;
     only when it says no does the Python one (openapi-schema-validator, OpenAPI's own dialects)
-    explain why. The Python engine has the last word: no violations from it means valid.
+    explain why. The Python engine has the last word, except on formats it has no checker for
+    (``uri``, ``uri-reference``, ``hostname``, ... need packages it does not have): there the
+    compiled engine's format findings stand, so ``format`` is enforced on requests and replies.
     """
 
     __slots__ = ("_direction", "_document_", "_fast", "_validator", "schema")
@@ -73,13 +80,18 @@ class SchemaValidator:
 
     def _compile_fast(self) -> Any:
         document = self._document
-        fast_class = (
-            jsonschema_rs.Draft202012Validator if document.is_31 else jsonschema_rs.Draft4Validator
-        )
         try:
-            self._fast = fast_class(
-                self.schema, registry=document.fast_registry, validate_formats=True
-            )
+            if document.is_31:
+                self._fast = jsonschema_rs.Draft202012Validator(
+                    self.schema, registry=document.fast_registry, validate_formats=True
+                )
+            else:  # draft 4 knows no uuid; OpenAPI 3.0 documents use it
+                self._fast = jsonschema_rs.Draft4Validator(
+                    self.schema,
+                    registry=document.fast_registry,
+                    validate_formats=True,
+                    formats=_OAS30_FORMATS,
+                )
         except ValueError:
             # A schema the compiled engine refuses (e.g. a regex dialect it lacks): the Python
             # engine answers alone.
@@ -114,15 +126,35 @@ class SchemaValidator:
             if fast.is_valid(instance):
                 return []
         except (ValueError, TypeError, OverflowError):
-            pass  # values the compiled engine cannot take (huge integers): ask the Python one
+            # values the compiled engine cannot take (huge integers): the Python one decides
+            validator = self._validator or self._compile_python()
+            return list(_flatten(validator.iter_errors(instance), prefix))
         validator = self._validator or self._compile_python()
-        return list(_flatten(validator.iter_errors(instance), prefix))
+        found = list(_flatten(validator.iter_errors(instance), prefix))
+        return found or _format_violations(fast, instance, prefix)
+
+
+def _format_violations(fast: Any, instance: Any, prefix: Loc) -> list[Violation]:
+    """What only the compiled engine saw: values that break a ``format``."""
+    found = []
+    for error in fast.iter_errors(instance):
+        kind = error.kind
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
+            loc = prefix + tuple(error.instance_path)
+            expected = kind.format
+            message = f"{error.instance!r} is not a {expected!r}"
+            found.append(Violation(loc, "format", message, expected, error.instance))
+    return found
 
 
 class _PythonOnly:
     @staticmethod
     def is_valid(instance: Any) -> bool:
         return False
+
+    @staticmethod
+    def iter_errors(instance: Any) -> Iterable[Any]:
+        return ()
 
 
 def _flatten(errors: Iterable[ValidationError], prefix: Loc) -> Iterable[Violation]:

@@ -100,6 +100,11 @@ BY_STATUS = {
     404: "ResourceNotFoundException",
     409: "ConflictException",
     429: "ThrottlingException",
+    # Refusals of the connection layer (the model names none; the names say what happened).
+    408: "RequestTimeoutException",
+    413: "RequestEntityTooLargeException",
+    414: "RequestUriTooLongException",
+    431: "RequestHeaderFieldsTooLargeException",
 }
 
 

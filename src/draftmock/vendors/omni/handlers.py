@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from draftmock.clock import iso
 from draftmock.vendors._kit import Call, OperationTable, Reply, created, ok
@@ -44,7 +45,7 @@ def document_json(doc: Document, flags: set[str]) -> dict[str, Any]:
         "folder": None,
         "owner": {"id": doc.owner.id, "name": doc.owner.name},
         "updatedAt": iso(doc.updated_at),
-        "url": DOCUMENT_URL.format(identifier=doc.identifier),
+        "url": DOCUMENT_URL.format(identifier=quote(doc.identifier, safe="")),
         "description": doc.content.description,
     }
     if doc.folder is not None:
