@@ -332,6 +332,17 @@ def test_blobs(control: Control, mock: Mock) -> None:
     refused(control("getBlob", "GET", path, 403), "expired")
 
 
+def test_dashboard(control: Control) -> None:
+    page = control("getDashboard", "GET", "/__draftmock/", 200)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "/__draftmock/dashboard/app.js" in page.text
+    script = control("getDashboardFile", "GET", "/__draftmock/dashboard/app.js", 200)
+    assert "/requests/stream" in script.text
+    assert control("getDashboardFile", "GET", "/__draftmock/dashboard/app.css", 200).text
+    refused(control("getDashboardFile", "GET", "/__draftmock/dashboard/secret.py", 404))
+
+
 def test_request_stream_refusals(control: Control) -> None:
     stream = "/__draftmock/requests/stream"
     refused(control("streamRequests", "GET", f"{stream}?session=nobody", 404), "nobody")

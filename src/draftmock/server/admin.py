@@ -21,7 +21,13 @@ import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -601,6 +607,9 @@ def build_admin(
 
     routes = [
         Route("/", index),
+        Route(f"{PREFIX}/", pages.dashboard),
+        Route(PREFIX, lambda request: RedirectResponse(f"{PREFIX}/")),
+        Route(f"{PREFIX}/dashboard/{{name}}", pages.dashboard_file),
         Route(f"{PREFIX}/health", health),
         Route(f"{PREFIX}/openapi.json", openapi),
         Route(f"{PREFIX}/docs/{{api}}", docs),

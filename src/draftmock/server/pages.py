@@ -16,6 +16,19 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
+DASHBOARD = Path(__file__).with_name("dashboard")
+DASHBOARD_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+# The dashboard runs only its own files and talks only to its own origin; no page may frame it.
+DASHBOARD_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-cache",
+}
 
 
 def _assets_dir() -> Path | None:
@@ -39,6 +52,8 @@ def index(vendors: Mapping[str, Any], prefix: str) -> str:
         "td{padding:.3rem 1rem .3rem 0}</style></head><body>"
         "<h1>draftmock</h1><p>Stateful mocks of these APIs, each checked against its spec:</p>"
         f"<table><tr><th>base path</th><th>API</th><th>contract</th></tr>{rows}</table>"
+        f"<h2>Dashboard</h2><p><a href='{prefix}/'>{prefix}/</a> — state, jobs, clock, live "
+        "journal, coverage, faults and snapshots, for people.</p>"
         f"<h2>Control API</h2><p><code>{prefix}/</code> — clock, jobs, faults, journal, coverage, "
         f"state. <a href='{prefix}/docs/control'>Swagger UI</a> · "
         f"<a href='{prefix}/openapi.json'>OpenAPI</a></p></body></html>"
@@ -66,3 +81,17 @@ async def asset(request: Request) -> Response:
     if name not in ASSETS or folder is None or not (folder / name).exists():
         return JSONResponse({"error": "draftmock", "message": "no such asset"}, status_code=404)
     return FileResponse(folder / name, media_type=ASSETS[name])
+
+
+async def dashboard(request: Request) -> Response:
+    """The dashboard page at ``/__draftmock/``: plain HTML and JavaScript shipped in the package."""
+    return FileResponse(DASHBOARD / "index.html", media_type="text/html", headers=DASHBOARD_HEADERS)
+
+
+async def dashboard_file(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in DASHBOARD_FILES:
+        return JSONResponse({"error": "draftmock", "message": "no such file"}, status_code=404)
+    return FileResponse(
+        DASHBOARD / name, media_type=DASHBOARD_FILES[name], headers=DASHBOARD_HEADERS
+    )
