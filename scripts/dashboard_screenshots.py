@@ -1,6 +1,6 @@
 """Screenshots of the dashboard for docs/: a mock with some traffic, in headless Chromium.
 
-    .venv/bin/python scripts/dashboard_screenshots.py [--out docs] [--chromium /usr/bin/chromium]
+.venv/bin/python scripts/dashboard_screenshots.py [--out docs] [--chromium /usr/bin/chromium]
 """
 
 from __future__ import annotations
@@ -23,14 +23,23 @@ V2 = "/promptlayer/api/public/v2"
 
 def traffic(url: str) -> None:
     """A few calls a frontend would make: a draft, a conflict, a publish in flight, Lunary, Omni."""
-    httpx.post(f"{url}{V2}/dataset-versions/create-draft", json={"dataset_group_id": 123}, headers=KEY)
-    httpx.post(f"{url}{V2}/dataset-versions/create-draft", json={"dataset_group_id": 124}, headers=KEY)
-    httpx.post(f"{url}{V2}/dataset-versions/save-draft", json={"dataset_group_id": 124}, headers=KEY)
+    httpx.post(
+        f"{url}{V2}/dataset-versions/create-draft", json={"dataset_group_id": 123}, headers=KEY
+    )
+    httpx.post(
+        f"{url}{V2}/dataset-versions/create-draft", json={"dataset_group_id": 124}, headers=KEY
+    )
+    httpx.post(
+        f"{url}{V2}/dataset-versions/save-draft", json={"dataset_group_id": 124}, headers=KEY
+    )
     httpx.get(f"{url}{V2}/datasets", params={"dataset_group_id": 124}, headers=KEY)
     lunary = {"Authorization": "Bearer 11111111-1111-4111-8111-111111111111"}
     httpx.get(f"{url}/lunary/v1/datasets-v2", headers=lunary)
     httpx.get(f"{url}/omni/v1/documents", headers={"Authorization": "Bearer omni-demo-viewer"})
-    httpx.post(f"{url}/omni/v1/documents/93874a87/draft", headers={"Authorization": "Bearer omni-demo-viewer"})
+    httpx.post(
+        f"{url}/omni/v1/documents/93874a87/draft",
+        headers={"Authorization": "Bearer omni-demo-viewer"},
+    )
     httpx.post(
         f"{url}/__draftmock/faults",
         json={"api": "lunary", "operation": "listDatasets", "status": 429, "count": 3},
@@ -49,7 +58,7 @@ def main() -> None:
     with LiveServer(DraftmockApp(runtime)) as server, sync_playwright() as playwright:
         traffic(server.url)
         browser = playwright.chromium.launch(executable_path=args.chromium)
-        page = browser.new_page(viewport={"width": 1280, "height": 760})
+        page = browser.new_page(viewport={"width": 1200, "height": 700})
         for tab, ready in [
             ("state", "#state-records table"),
             ("jobs", "#jobs-table tr[data-job]"),
@@ -58,6 +67,12 @@ def main() -> None:
         ]:
             page.goto(f"{server.url}/__draftmock/#{tab}")
             page.wait_for_selector(ready)
+            if tab == "state":
+                page.select_option("#state-api", "promptlayer")
+                page.wait_for_selector("table[data-kind=Dataset]")
+            if tab == "coverage":
+                page.locator("table[data-api=promptlayer]").scroll_into_view_if_needed()
+                page.evaluate("window.scrollBy(0, -60)")
             if tab == "journal":
                 page.click("#journal-table tr.journal-row >> nth=1")
                 page.wait_for_selector(".detail pre")
