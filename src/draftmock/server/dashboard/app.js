@@ -11,6 +11,7 @@ const ui = {
   apis: [], // [{api, operations: [...]}], from the coverage report
   dump: null,
   journal: [], // newest first
+  expanded: new Set(), // journal entries whose request and reply are shown
   lastId: 0,
   stream: null,
 };
@@ -235,22 +236,34 @@ function journalRow(entry, fresh) {
     h("td", { class: "num" }, `${entry.duration_ms} ms`));
   row.addEventListener("click", () => {
     const next = row.nextElementSibling;
-    if (next && next.classList.contains("detail-row")) return next.remove();
-    row.after(h("tr", { class: "detail-row" }, h("td", { colspan: 7 }, h("div", { class: "detail" },
-      h("div", {}, h("strong", {}, "request"), h("pre", {}, pretty(entry.request))),
-      h("div", {}, h("strong", {}, "reply"), h("pre", {}, pretty(entry.reply)))))));
+    if (next && next.classList.contains("detail-row")) {
+      ui.expanded.delete(entry.id);
+      return next.remove();
+    }
+    ui.expanded.add(entry.id);
+    row.after(journalDetail(entry));
   });
   return row;
 }
 
+function journalDetail(entry) {
+  return h("tr", { class: "detail-row" }, h("td", { colspan: 7 }, h("div", { class: "detail" },
+    h("div", {}, h("strong", {}, "request"), h("pre", {}, pretty(entry.request))),
+    h("div", {}, h("strong", {}, "reply"), h("pre", {}, pretty(entry.reply))))));
+}
+
 function renderJournal(freshIds = new Set()) {
-  const rows = ui.journal.filter(journalMatches).slice(0, 300).map((entry) => journalRow(entry, freshIds.has(entry.id)));
+  const rows = ui.journal.filter(journalMatches).slice(0, 300).flatMap((entry) => {
+    const row = journalRow(entry, freshIds.has(entry.id));
+    return ui.expanded.has(entry.id) ? [row, journalDetail(entry)] : [row];
+  });
   table($("journal-table"), ["#", "time", "API", "operation", "request", "status", "took"], rows);
 }
 
 async function loadJournal() {
   const { requests } = await call("GET", "/requests?limit=300");
   ui.journal = requests;
+  ui.expanded.clear();
   ui.lastId = requests.length ? requests[0].id : 0;
   renderJournal();
 }
@@ -408,7 +421,8 @@ function wireForms() {
 
 // -- tabs, refresh, start -----------------------------------------------------------------
 
-const LOADERS = { state: loadState, jobs: loadJobs, journal: async () => renderJournal(), coverage: loadCoverage, faults: loadFaults, snapshots: loadSnapshots };
+// The journal needs no loading: the stream keeps it current.
+const LOADERS = { state: loadState, jobs: loadJobs, journal: async () => {}, coverage: loadCoverage, faults: loadFaults, snapshots: loadSnapshots };
 
 async function refresh(everything = true) {
   try {
@@ -424,6 +438,7 @@ function show(tab) {
   ui.tab = LOADERS[tab] ? tab : "state";
   for (const section of document.querySelectorAll("main section")) section.hidden = section.dataset.tab !== ui.tab;
   for (const link of document.querySelectorAll("#tabs a")) link.classList.toggle("active", link.getAttribute("href") === `#${ui.tab}`);
+  if (ui.tab === "journal") renderJournal();
   refresh(false);
 }
 
@@ -456,7 +471,12 @@ async function start() {
   }
   pickers();
   await switchSession(ui.session);
-  setInterval(() => refresh(false), 2000); // control calls from other clients are not journaled
+  // Control calls from other clients are not journaled: look again every 2 s (not while the
+  // JSON dump is open, which would lose its scroll position).
+  setInterval(() => {
+    if (!(ui.tab === "state" && $("state-json").checked)) refresh(false);
+    else loadClock().catch(() => {});
+  }, 2000);
 }
 
 async function switchSession(name) {
