@@ -361,6 +361,16 @@ def _reply_headers(reply: Reply) -> dict[str, str]:
     return {"content-type": reply.media_type, **reply.headers}
 
 
+def header_value(value: str) -> bytes:
+    """A header value as bytes on the wire: text beyond printable ASCII (a diagnostic quoting a
+    client's input) written as escapes, line breaks and other controls as spaces, so no value can
+    fail to encode or start another header."""
+    if value.isascii() and value.isprintable():
+        return value.encode("ascii")
+    safe = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in value)
+    return safe.encode("ascii", "backslashreplace")
+
+
 async def send_reply(send: Send, reply: Reply) -> bytes:
     """Send ``reply``; returns the body as sent."""
     payload = encode_body(reply)
@@ -370,7 +380,7 @@ async def send_reply(send: Send, reply: Reply) -> bytes:
     if reply.body is not None:
         raw_headers.append((b"content-type", reply.media_type.encode("latin-1")))
     raw_headers.extend(
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        (name.lower().encode("latin-1"), header_value(value))
         for name, value in reply.headers.items()
     )
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
