@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,10 @@ from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
 from draftmock.vendors._kit import Settings
 from tests.support.referee import refereed_client
+
+# Tests talk to loopback only: botocore's credential chain (boto3 clients, the conformance gate's
+# signing, and every child process started here) must not call the instance metadata service.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 FROZEN_START = 1_780_000_000.0  # 2026-05-28T20:26:40Z
 ASYNC_DELAY = 2.0

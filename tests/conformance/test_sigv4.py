@@ -115,14 +115,14 @@ def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatc
 
 
 def test_credentials_come_from_the_chain(no_aws: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    assert signing_for(SERVICE, region=None, draftmock=False, in_process=False) is None
-    fallback = signing_for(SERVICE, region=None, draftmock=True, in_process=False)
+    assert signing_for(SERVICE, region=None, draftmock=False, local=False) is None
+    fallback = signing_for(SERVICE, region=None, draftmock=True, local=False)
     assert fallback is not None and fallback.access_key == sigv4.FIXTURE_ACCESS_KEY
     (tmp_path / "credentials").write_text(
         "[ci]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = s3cret\n"
     )
     no_aws.setenv("AWS_PROFILE", "ci")
-    found = signing_for(SERVICE, region="eu-west-1", draftmock=False, in_process=False)
+    found = signing_for(SERVICE, region="eu-west-1", draftmock=False, local=False)
     assert found is not None
     assert (found.access_key, found.secret_key, found.region) == (
         "AKIAPROFILE",
@@ -132,15 +132,31 @@ def test_credentials_come_from_the_chain(no_aws: pytest.MonkeyPatch, tmp_path: P
     no_aws.setenv("AWS_ACCESS_KEY_ID", "AKIAENV")
     no_aws.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
     no_aws.setenv("AWS_SESSION_TOKEN", "tok")
-    found = signing_for(SERVICE, region=None, draftmock=True, in_process=False)
+    found = signing_for(SERVICE, region=None, draftmock=True, local=False)
     assert found is not None and (found.access_key, found.token) == ("AKIAENV", "tok")
     assert found.sign("GET", "https://x.test/datasets", {}, None)["X-Amz-Security-Token"] == "tok"
-    # The in-process mock knows only its fixture's accounts.
-    own = signing_for(SERVICE, region=None, draftmock=True, in_process=True)
+    # A local mock knows only its fixture's accounts.
+    own = signing_for(SERVICE, region=None, draftmock=True, local=True)
     assert own is not None and own.access_key == sigv4.FIXTURE_ACCESS_KEY
     assert SigV4Signing.from_env(found.child_env()) == SigV4Signing(
         SERVICE, found.region, "AKIAENV", "envsecret", "tok"
     )
+    # A local server that is not a draftmock is signed for from the chain.
+    other = signing_for(SERVICE, region=None, draftmock=False, local=True)
+    assert other is not None and other.access_key == "AKIAENV"
+
+
+def test_a_local_mock_never_consults_the_credential_chain(
+    no_aws: pytest.MonkeyPatch,
+) -> None:
+    """The chain may call the instance metadata service off this machine: not for a local mock."""
+
+    def refused() -> None:
+        raise AssertionError("the credential chain was consulted")
+
+    no_aws.setattr(sigv4, "chain_credentials", refused)
+    own = signing_for(SERVICE, region=None, draftmock=True, local=True)
+    assert own is not None and own.access_key == sigv4.FIXTURE_ACCESS_KEY
 
 
 def test_region_precedence() -> None:

@@ -245,7 +245,7 @@ def _conform_at(
     if api_key and suite is not None and suite.auth_header is not None:
         headers.update(suite.auth_header(api_key))
     headers.update(options.headers)
-    signing = _signing(options, suite, root is not None, in_process, headers)
+    signing = _signing(options, suite, root is not None, in_process or local, headers)
     if signing is not None:
         report.notes.append(signing.describe())
 
@@ -359,7 +359,7 @@ def _signing(
     options: ConformOptions,
     suite: Suite | None,
     draftmock: bool,
-    in_process: bool,
+    local: bool,
     headers: dict[str, str],
 ) -> SigV4Signing | None:
     """SigV4 signing for an API served by AWS, unless an Authorization header is given."""
@@ -368,7 +368,7 @@ def _signing(
     if any(name.lower() == "authorization" for name in headers):
         return None
     signing = signing_for(
-        suite.sigv4_service, region=options.region, draftmock=draftmock, in_process=in_process
+        suite.sigv4_service, region=options.region, draftmock=draftmock, local=local
     )
     if signing is None:
         raise UsageError(

@@ -4,9 +4,11 @@ Credentials come from botocore's standard chain (environment variables, shared c
 credentials files, profiles, ...) and the signature from ``botocore.auth.SigV4Auth``. The region is
 ``--region``, else ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else ``us-east-1``.
 
-Against a draftmock the bundled fixture's access key ``draftmock`` (whose signatures the default
-fixture accepts with any secret) stands in when the chain finds nothing; the in-process mock
-always uses it, as it knows no other account.
+A draftmock on this machine (the in-process mock, or one on a loopback address) is signed for
+with the bundled fixture's access key ``draftmock`` (whose signatures the default fixture accepts
+with any secret) without consulting the chain: the chain may reach out to an instance metadata
+service, and a local mock knows only its fixture's accounts. A remote draftmock is signed for from
+the chain, with the fixture's key standing in when the chain finds nothing.
 
 Both phases sign the request exactly as it goes on the wire: the behaviour phase through an
 ``httpx.Auth``, Schemathesis through ``sigv4_hooks`` in its child process, which reads the
@@ -127,11 +129,13 @@ def chain_credentials() -> Credentials | None:
 
 
 def signing_for(
-    service: str, *, region: str | None, draftmock: bool, in_process: bool
+    service: str, *, region: str | None, draftmock: bool, local: bool
 ) -> SigV4Signing | None:
-    """How to sign for this target; None when no credentials are found for a real endpoint."""
+    """How to sign for this target; None when no credentials are found for a real endpoint.
+
+    ``local``: the target is a draftmock in this process or on a loopback address."""
     where = region_from(region)
-    if not in_process:
+    if not (draftmock and local):
         found = chain_credentials()
         if found is not None:
             frozen = found.get_frozen_credentials()
