@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 from pathlib import Path
+from typing import Any
 
 import httpx
-import pytest
 import yaml
 
 from draftmock.server.admin import CONTROL_SPEC
@@ -43,39 +41,43 @@ def test_the_admin_token_lets_remote_callers_in() -> None:
     assert _status(app, ("::1", 5000)) == 200
 
 
-def _outward_address() -> str | None:
-    """An address of this machine that is not loopback, if it has one."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
-        except OSError:
-            return None
-        address = str(probe.getsockname()[0])
-    return None if ipaddress.ip_address(address).is_loopback else address
+REMOTE = "203.0.113.7"  # TEST-NET-3: never this machine
+
+
+class SpoofedClient:
+    """Presents requests that carry ``X-Test-Client`` as coming from that address (the ASGI
+    scope's ``client``), so a remote caller is tested over a real loopback socket."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"x-test-client":
+                    scope = {**scope, "client": (value.decode(), 40000)}
+        await self.app(scope, receive, send)
 
 
 def test_over_a_socket_a_remote_caller_needs_the_token() -> None:
-    address = _outward_address()
-    if address is None:
-        pytest.skip("this machine has no non-loopback address to call from")
     app = DraftmockApp(frozen_runtime(), admin_token="s3cret")
-    with LiveServer(app, host="0.0.0.0") as server:
-        remote = f"http://{address}:{server.port}"
-        referee = Referee(yaml.safe_load(Path(CONTROL_SPEC).read_text()), remote)
-        refused = httpx.post(f"{remote}/__draftmock/reset", json={})
+    with LiveServer(SpoofedClient(app)) as server, httpx.Client(base_url=server.url) as http:
+        remote = {"X-Test-Client": REMOTE}
+        referee = Referee(yaml.safe_load(Path(CONTROL_SPEC).read_text()), server.url)
+        refused = http.post("/__draftmock/reset", json={}, headers=remote)
         assert refused.status_code == 403
         referee.check(refused)
         assert "admin token" in refused.json()["message"]
-        wrong = httpx.get(f"{remote}/__draftmock/state", headers={"X-Draftmock-Admin-Token": "x"})
+        wrong = http.get("/__draftmock/state", headers=remote | {"X-Draftmock-Admin-Token": "x"})
         assert wrong.status_code == 403
-        admitted = httpx.get(
-            f"{remote}/__draftmock/clock", headers={"X-Draftmock-Admin-Token": "s3cret"}
+        admitted = http.get(
+            "/__draftmock/clock", headers=remote | {"X-Draftmock-Admin-Token": "s3cret"}
         )
         assert admitted.status_code == 200
         referee.check(admitted)
-        assert httpx.get(f"http://127.0.0.1:{server.port}/__draftmock/clock").status_code == 200
+        assert http.get("/__draftmock/clock").status_code == 200
         # The vendor APIs themselves answer anyone.
-        listed = httpx.get(
-            f"{remote}/promptlayer/api/public/v2/datasets", headers={"X-API-KEY": "pl-demo-key"}
+        listed = http.get(
+            "/promptlayer/api/public/v2/datasets", headers=remote | {"X-API-KEY": "pl-demo-key"}
         )
         assert listed.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,15 @@ def schemathesis(
         command += ["--header", f"{name}: {value}"]
     command += extra or []
     return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def assert_cases_ran(output: str) -> None:
+    """Schemathesis' summary says every selected operation was tested with generated cases: an
+    exit code of 0 alone also comes from a run that tested nothing."""
+    selected = re.search(r"Selected: (\d+)/(\d+)", output)
+    tested = re.search(r"Tested: (\d+)", output)
+    generated = re.search(r"Test cases:\s+(\d+) generated", output)
+    assert selected and tested and generated, output[-3000:]
+    assert int(selected.group(1)) > 0, output[-3000:]
+    assert tested.group(1) == selected.group(1), output[-3000:]
+    assert int(generated.group(1)) >= int(tested.group(1)), output[-3000:]

@@ -14,6 +14,7 @@ from draftmock.conformance.sigv4 import FIXTURE_ACCESS_KEY, FIXTURE_SECRET, SigV
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
+from tests.conformance.runner import assert_cases_ran
 from tests.conftest import frozen_runtime
 
 pytestmark = pytest.mark.conformance
@@ -42,3 +43,4 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
         exclude_checks=list(excluded_checks("agentcore")),
     )
     assert result.exit_code == 0, result.output[-8000:]
+    assert_cases_ran(result.output)

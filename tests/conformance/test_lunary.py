@@ -11,7 +11,7 @@ from draftmock.conformance.config import config_for
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
-from tests.conformance.runner import schemathesis
+from tests.conformance.runner import assert_cases_ran, schemathesis
 from tests.conftest import frozen_runtime
 
 pytestmark = pytest.mark.conformance
@@ -42,3 +42,4 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
     )
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"[-8000:]
     assert "Tested: 16" in result.stdout, result.stdout[-3000:]
+    assert_cases_ran(result.stdout)

@@ -15,7 +15,7 @@ from draftmock.conformance.config import config_for
 from draftmock.paths import specs_dir
 from draftmock.server.app import DraftmockApp
 from draftmock.testing import LiveServer
-from tests.conformance.runner import schemathesis
+from tests.conformance.runner import assert_cases_ran, schemathesis
 from tests.conftest import frozen_runtime
 from tests.contracts.test_omni_seed import corrected_fragment
 
@@ -34,6 +34,7 @@ def server() -> Iterator[LiveServer]:
 
 def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"[-8000:]
+    assert_cases_ran(result.stdout)
 
 
 def test_our_spec_has_no_failures(server: LiveServer) -> None:

@@ -377,7 +377,10 @@ def test_injected_faults_carry_the_exception_of_their_status(
         )
         assert (got, http) == (code, status)
         assert response["Error"]["Message"]
-        assert ac.add_dataset_examples(datasetId=FIXTURE_DATASET, source=inline(example("F")))
+        # The fault was for one call: the next is served.
+        served = ac.add_dataset_examples(datasetId=FIXTURE_DATASET, source=inline(example("F")))
+        assert served["ResponseMetadata"]["HTTPStatusCode"] == 202
+        assert served["addedCount"] == 1
     finally:
         httpx.request(
             "DELETE", f"{mock.url}/__draftmock/faults", json={"api": "agentcore"}, timeout=10

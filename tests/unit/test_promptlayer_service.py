@@ -159,8 +159,15 @@ def test_file_size_limit_applies_to_the_decoded_content(monkeypatch: pytest.Monk
         service.parse_file("f.csv", far_over)
 
 
-def test_the_real_limit_is_100_mb() -> None:
-    assert service.MAX_FILE_BYTES == 100 * 1024 * 1024
+def test_a_file_over_100_mb_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def decoded(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(service.base64, "b64decode", decoded)
+    over = 100 * 1024 * 1024 + 3  # bytes: its base64 is 4 characters longer than 100 MB's
+    content = "A" * (4 * -(-over // 3))  # valid base64 of zeros
+    with pytest.raises(PromptLayerError, match="at most 100 MB"):
+        service.parse_file("f.csv", content)
 
 
 @pytest.mark.parametrize(
