@@ -21,10 +21,12 @@ KEY = {"X-API-KEY": "pl-demo-key"}
 V2 = "/api/public/v2"
 
 
+CONTROL_DOCUMENT = yaml.safe_load(Path(CONTROL_SPEC).read_text())
+
+
 @pytest.fixture
 def control(mock: Mock) -> httpx.Client:
-    spec = yaml.safe_load(Path(CONTROL_SPEC).read_text())
-    return refereed_client(spec, mock.url, timeout=30)
+    return refereed_client(CONTROL_DOCUMENT, mock.url, timeout=30)
 
 
 @pytest.fixture
@@ -194,12 +196,23 @@ def test_prefer_code_answers_the_documented_status_without_side_effects(
         headers={"Prefer": "code=409"},
     )
     assert conflict.status_code == 409
+    # The vendor's own conflict, as a real second draft answers it.
+    assert conflict.json() == {
+        "success": False,
+        "message": "A draft version already exists for this dataset group",
+        "error": "conflict",
+    }
+    assert control.get("/__draftmock/state").json() == before  # nothing created, no id drawn
     responses = mock.runtime.documents["promptlayer"].raw["paths"][
         f"{V2}/dataset-versions/create-draft"
     ]["post"]["responses"]
     documented = responses["409"]["content"]["application/json"]["examples"]["draftExists"]
-    assert conflict.json() == documented["value"]
-    assert control.get("/__draftmock/state").json() == before  # nothing created, no id drawn
+    named = pl.post(
+        f"{V2}/dataset-versions/create-draft",
+        json={"dataset_group_id": 123},
+        headers={"Prefer": "example=draftExists"},
+    )
+    assert (named.status_code, named.json()) == (409, documented["value"])
     example = pl.post(
         f"{V2}/dataset-versions/create-draft",
         json={"dataset_group_id": 123},
@@ -349,6 +362,7 @@ def test_pages_and_documents_are_served(mock: Mock) -> None:
     assert served["servers"] == [{"url": f"{mock.url}/promptlayer"}]
 
 
+@pytest.mark.slow
 def test_the_journal_stays_bounded_after_100k_requests() -> None:
     runtime = frozen_runtime()
     app = DraftmockApp(runtime)

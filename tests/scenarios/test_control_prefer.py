@@ -68,6 +68,21 @@ def test_code_and_example_together_and_unknown_names(mock: Mock) -> None:
     )
     assert raw.status_code == 400
     assert "does not document" in raw.headers["x-draftmock-error"]
+    # The refusal names the examples the operation has, for the next try.
+    assert "copying" in raw.json()["message"]
     # An invalid request is refused as the vendor would, whatever it prefers.
     invalid = pl.post(path, json={"dataset_group_id": "x"}, headers={"Prefer": "code=201"})
     assert invalid.status_code == 422
+
+
+def test_a_preferred_conflict_is_the_vendors_own(mock: Mock) -> None:
+    """``Prefer: code=409`` on create-draft answers what a real second draft answers."""
+    pl = mock.client("promptlayer", PL)
+    path = "/api/public/v2/dataset-versions/create-draft"
+    preferred = pl.post(path, json={"dataset_group_id": 123}, headers={"Prefer": "code=409"})
+    assert preferred.status_code == 409
+    assert pl.post(path, json={"dataset_group_id": 123}).status_code == 201
+    second = pl.post(path, json={"dataset_group_id": 123})
+    assert second.status_code == 409
+    assert preferred.json() == second.json()
+    assert second.json()["error"] == "conflict"

@@ -199,7 +199,7 @@ class ApiPipeline:
             return self.vendor.render_violations(violations, request.request_id)
         preference = parse_prefer(request.headers.get("prefer"))
         if preference.wanted:
-            return preferred_reply(self.api.document, op, preference)
+            return self._preferred(op, preference, request)
         decision = world.faults.decide(self.slug, op.operation_id, world.ids.random)
         outcome.delay = decision.delay_seconds
         if decision.rule is not None and decision.rule.status is not None:
@@ -213,6 +213,22 @@ class ApiPipeline:
         if self.vendor.render_operation_error is not None:
             return self.vendor.render_operation_error(op.operation_id, error, request_id)
         return self.vendor.render_error(error, request_id)
+
+    def _preferred(self, op: Operation, preference: Preference, request: Request) -> Reply:
+        """``Prefer``: an error the operation's handler raises for the status is rendered by
+        the vendor, as the handler's would be; anything else comes from the document."""
+        known = self.vendor.known_errors.get((op.operation_id, preference.code or 0))
+        if known is not None and preference.example is None and not preference.dynamic:
+            reply = self._known_error(op, known(), request)
+            if reply is not None:
+                return reply
+        return preferred_reply(self.api.document, op, preference)
+
+    def _known_error(self, op: Operation, error: VendorError, request: Request) -> Reply | None:
+        reply = self._render_error(op, error, request.request_id)
+        if reply.status == error.status and not reply_problems(op, reply):
+            return reply
+        return None
 
     def _fault(self, op: Operation, status: int, message: str, request: Request) -> Reply:
         """The vendor's own error for ``status``; the spec's example if the vendor has none."""

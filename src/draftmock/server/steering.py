@@ -59,6 +59,12 @@ def mock_refusal(message: str) -> Reply:
 def preferred_reply(document: Document, op: Operation, preference: Preference) -> Reply:
     status, spec = _pick_status(op, preference)
     if spec is None:
+        if preference.code is None and preference.example is not None:
+            names = ", ".join(example_names(op)) or "none"
+            return mock_refusal(
+                f"Prefer asks for example {preference.example!r}, which {op.operation_id} "
+                f"does not document (its examples: {names})"
+            )
         documented = ", ".join(op.documented_statuses)
         return mock_refusal(
             f"Prefer asks for {preference.code or preference.example!r}, which "
@@ -78,6 +84,16 @@ def preferred_reply(document: Document, op: Operation, preference: Preference) -
     else:
         body = generate(document, _schema(document, op, status, media_type))
     return Reply(status, body, headers, media_type)
+
+
+def example_names(op: Operation) -> list[str]:
+    """The names of the examples an operation's responses document, each once, in order."""
+    names: dict[str, None] = {}
+    for key, spec in op.responses.items():
+        if key.isdigit():
+            for named in spec.examples.values():
+                names.update(dict.fromkeys(named))
+    return list(names)
 
 
 def _pick_status(op: Operation, preference: Preference) -> tuple[int, ResponseSpec | None]:

@@ -323,6 +323,9 @@ class Vendor(Generic[B]):
     render_operation_violations: Callable[[str, list[Violation], str], Reply] | None = None
     # The document as served at /__draftmock/specs/<api> (e.g. with inferred links added).
     publish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # (operationId, status) -> the error the operation's handler raises for that status: a
+    # ``Prefer: code=<status>`` answers the same body.
+    known_errors: Mapping[tuple[str, int], Callable[[], VendorError]] = field(default_factory=dict)
 
 
 class SlidingWindowLimiter:

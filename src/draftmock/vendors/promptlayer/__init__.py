@@ -53,4 +53,5 @@ vendor: Vendor[Backend] = Vendor(
     status_operations=frozenset({"listDatasets", "getDatasetRows"}),
     prune_state=prune_state,
     undeclared_media_types_as_json=False,  # FastAPI reads only JSON Content-Types as JSON
+    known_errors={("createDraftDatasetVersion", 409): service.draft_exists},
 )

@@ -170,6 +170,10 @@ def delete_external_id(
 # -- drafts -----------------------------------------------------------------------------------
 
 
+def draft_exists() -> ConflictError:
+    return ConflictError("A draft version already exists for this dataset group")
+
+
 def create_draft(
     ctx: Ctx, key: ApiKey, group_id: int, source_id: int | None
 ) -> tuple[Dataset, bool]:
@@ -186,7 +190,7 @@ def create_draft(
                 f"Source dataset {source_id} does not belong to dataset group {group.id}"
             )
     if ws.draft(group.id) is not None:
-        raise ConflictError("A draft version already exists for this dataset group")
+        raise draft_exists()
     draft = _new_dataset(ctx, ws, group, key)
     if source is None:
         return draft, False
