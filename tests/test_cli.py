@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -161,3 +162,34 @@ def test_a_bad_option_stops_start_up_with_a_clear_message(option: str, message: 
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_specs_directory_without_documents_says_what_it_expects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from draftmock.cli import main
+
+    assert main(["serve", "--specs", str(tmp_path), "--port", "0"]) == 2
+    message = capsys.readouterr().err
+    assert message.count("\n") == 1
+    assert str(tmp_path) in message and "promptlayer.yaml" in message and "omni.yaml" in message
+
+
+def test_a_reference_that_does_not_resolve_is_one_line_naming_file_and_pointer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from draftmock.cli import main
+    from draftmock.paths import specs_dir
+
+    text = (specs_dir() / "lunary.yaml").read_text()
+    assert "#/components/parameters/Search'" in text
+    (tmp_path / "lunary.yaml").write_text(
+        text.replace("#/components/parameters/Search'", "#/components/parameters/Nope'", 1)
+    )
+    assert main(["serve", "--specs", str(tmp_path), "--port", "0"]) == 2
+    message = capsys.readouterr().err
+    assert message.count("\n") == 1, message
+    assert (
+        f"{tmp_path / 'lunary.yaml'}: the $ref '#/components/parameters/Nope' at /paths/" in message
+    )
+    assert "does not resolve" in message

@@ -109,7 +109,11 @@ def build_runtime(
     if wanted is not None and (missing := wanted - set(vendors)):
         raise ConfigError(f"no API named {', '.join(sorted(missing))} (or its spec is missing)")
     if not vendors:
-        raise ConfigError(f"no API documents found in {specs or specs_dir()}")
+        expected = ", ".join(vendor.spec_file for vendor in VENDORS.values())
+        raise ConfigError(
+            f"no API documents found in {specs or specs_dir()}: --specs names a directory of "
+            f"OpenAPI documents (*.yaml, *.yml, *.json; {expected} serve the built-in APIs)"
+        )
     if settings is not None:
         check_options(settings.options)
     if fixtures is not None:

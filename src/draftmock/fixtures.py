@@ -21,7 +21,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from draftmock.errors import FixtureError
-from draftmock.spec.document import BASE_URI, Document
+from draftmock.spec.document import BASE_URI, Document, parse_yaml
 
 FIXTURE_BASE = "https://draftmock.invalid/fixtures/"
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -51,7 +51,7 @@ def read_fixture_paths(paths: Iterable[Path], apis: Iterable[str]) -> list[Fixtu
     sources: list[FixtureSource] = []
     for file in files:
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            data = parse_yaml(file.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise FixtureError(f"{file}: cannot read fixture: {exc}") from exc
         sources.extend(split_fixture(data, str(file), known, hint=file.stem.split(".")[-1]))

@@ -33,6 +33,11 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _EXTERNAL_REF = re.compile(rb"""["']?\$ref["']?\s*:\s*["']?(?!['"]?#)""")
 
 
+def parse_yaml(text: str) -> Any:
+    """``yaml.safe_load``, with libyaml when available (about 5 times faster)."""
+    return yaml.load(text, Loader=_Loader)
+
+
 @dataclass(frozen=True)
 class Document:
     api: str
@@ -157,12 +162,68 @@ def lookup(doc: Any, pointer: str) -> Any:
     return node
 
 
+# Keys whose values are literal data, never references...
+_LITERAL_KEYS = frozenset({"example", "examples", "value", "default", "enum", "const"})
+# ...unless they are names in a map of named things (a property called "value").
+_NAME_MAPS = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "dependentSchemas",
+        "$defs",
+        "definitions",
+        "paths",
+        "schemas",
+        "responses",
+        "parameters",
+        "requestBodies",
+        "headers",
+        "securitySchemes",
+        "links",
+        "callbacks",
+        "pathItems",
+        "content",
+        "encoding",
+        "examples",
+    }
+)
+
+
+def unresolved_ref(raw: dict[str, Any]) -> tuple[str, str] | None:
+    """The first local ``$ref`` (``#...``) that names nothing: (JSON pointer of the node, ref)."""
+    stack: list[tuple[str, str, Any]] = [("", "", raw)]
+    while stack:
+        where, parent, node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                try:
+                    lookup(raw, unquote(ref[1:]))
+                except (KeyError, IndexError, TypeError, ValueError):
+                    return where, ref
+            for key, value in reversed(node.items()):
+                if not isinstance(value, dict | list):
+                    continue
+                literal = key in _LITERAL_KEYS and parent not in _NAME_MAPS
+                if literal and not (key == "examples" and isinstance(value, dict)):
+                    continue  # (a media type's ``examples`` holds Example Objects, maybe $refs)
+                stack.append((f"{where}/{escape(str(key))}", str(key), value))
+        elif isinstance(node, list):
+            for index in reversed(range(len(node))):
+                if isinstance(node[index], dict | list):
+                    stack.append((f"{where}/{index}", parent, node[index]))
+    return None
+
+
 def load_document(path: Path, api: str | None = None) -> Document:
     raw = read_file(path)
     if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3."):
         raise SpecError(f"{path}: not an OpenAPI 3.x document")
     if _EXTERNAL_REF.search(path.read_bytes()):  # a cheap look first: most documents have none
         raw = bundle(raw, path)
+    if (broken := unresolved_ref(raw)) is not None:
+        where, ref = broken
+        raise SpecError(f"{path}: the $ref {ref!r} at {where or '/'} does not resolve")
     api = api or path.stem
     uri = f"{BASE_URI}{quote(path.name)}"
     dialect = DRAFT202012 if str(raw["openapi"]).startswith("3.1") else DRAFT4
@@ -180,7 +241,7 @@ def read_file(path: Path) -> Any:
             except orjson.JSONDecodeError:
                 if path.suffix.lower() == ".json":
                     raise
-        return yaml.load(data.decode("utf-8"), Loader=_Loader)
+        return parse_yaml(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read OpenAPI document: {exc}") from exc
 
