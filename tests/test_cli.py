@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -49,6 +50,10 @@ def test_serve_answers_and_stops_on_ctrl_c() -> None:
         _, stderr = proc.communicate(timeout=15)
     assert proc.returncode == 0
     assert '"operation": "createDraftDatasetVersion"' in stderr
+    announced = [json.loads(line)["message"] for line in stderr.splitlines()[:3]]
+    assert announced[0].endswith(f"landing page http://127.0.0.1:{port}/")
+    assert announced[1].startswith(f"control API http://127.0.0.1:{port}/__draftmock/")
+    assert announced[2] == f"serving promptlayer at http://127.0.0.1:{port}/promptlayer"
     assert "Traceback" not in stderr
 
 
@@ -193,3 +198,38 @@ def test_a_reference_that_does_not_resolve_is_one_line_naming_file_and_pointer(
         f"{tmp_path / 'lunary.yaml'}: the $ref '#/components/parameters/Nope' at /paths/" in message
     )
     assert "does not resolve" in message
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_port_already_taken_is_one_line_naming_it(
+    log_format: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from draftmock.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = main(["serve", "-p", str(port), "--log-format", log_format])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # nothing announced before it
+    message = json.loads(err)["message"] if log_format == "json" else err
+    assert f"port {port} on 127.0.0.1 is already in use" in message
+    assert "--port" in message
+
+
+def test_help_describes_the_command_and_the_listening_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from draftmock.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    assert "``" not in top and "mock server generated from OpenAPI documents" in top
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    serve = " ".join(capsys.readouterr().out.split())
+    assert "-p PORT, --port PORT port to listen on (default: 4010)" in serve
+    assert "--host HOST address to listen on (default: 127.0.0.1" in serve

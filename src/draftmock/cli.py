@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import json
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,10 +34,27 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+DESCRIPTION = """\
+A stateful contract-testing mock server generated from OpenAPI documents, and a conformance
+gate that checks the mock and real endpoints against the same contract."""
+
+EPILOG = """\
+examples:
+  draftmock serve                      the four built-in APIs at http://127.0.0.1:4010/<api>
+  draftmock serve -p 8080 --quiet      another port, no per-request log lines
+  draftmock conform promptlayer        Schemathesis and behaviour suites against the mock
+  draftmock <command> --help           the options of one command"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="draftmock", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="draftmock",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"draftmock {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
         help="serve the mock APIs",
@@ -64,8 +83,14 @@ def _parser() -> argparse.ArgumentParser:
         help="an OpenAPI Overlay 1.0 file applied to the served document at load, e.g. to add "
         "x-draftmock declarations (repeatable, applied in order; API= picks the document)",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=4010)
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; 0.0.0.0 listens on every interface)",
+    )
+    serve.add_argument(
+        "-p", "--port", type=int, default=4010, help="port to listen on (default: 4010)"
+    )
     serve.add_argument("--specs", type=Path, help="directory of OpenAPI documents")
     serve.add_argument(
         "--fixtures",
@@ -269,6 +294,7 @@ def serve(args: argparse.Namespace) -> int:
             "--workers runs several processes, which can only share state kept in a store: "
             "add --state PATH.db (SQLite) or --state postgresql://USER@HOST:PORT/DB"
         )
+    listener = bind(args.host, args.port)
     settings = Settings(
         async_delay=args.async_delay,
         strict_responses=not args.lenient_responses,
@@ -314,20 +340,21 @@ def serve(args: argparse.Namespace) -> int:
     app = make_app(durable)
     if args.workers > 1 and durable is not None:
         durable.store.close()  # checked and brought up to date; each worker opens its own
-        return _serve_workers(args, lambda: make_app(_state(args.state, runtime)))
+        return _serve_workers(args, lambda: make_app(_state(args.state, runtime)), listener)
     if args.watch:
         from draftmock.watch import Watcher
 
         Watcher(app, args.fixtures or default_fixture_paths()).start()
+    base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
     log = logging.getLogger("draftmock")
+    log.info("draftmock %s: landing page %s/", __version__, base)
+    log.info("control API %s/__draftmock/ (documented at %s/__draftmock/docs/control)", base, base)
     for slug in runtime.vendors:
         mount = "" if slug == runtime.root_api else slug
-        log.info("serving %s at http://%s:%d/%s", slug, args.host, args.port, mount)
+        log.info("serving %s at %s/%s", slug, base, mount)
     config = uvicorn.Config(
         app,
         **uvicorn_options(app),
-        host=args.host,
-        port=args.port,
         log_level="warning",
         access_log=False,
         lifespan="on",
@@ -335,7 +362,7 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=2,
     )
     _tune_garbage_collector()
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 
@@ -351,20 +378,16 @@ def _state(location: str | None, runtime: Any) -> Any:
     return durable
 
 
-def _serve_workers(args: argparse.Namespace, make_app: Any) -> int:
+def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.socket) -> int:
     """``--workers N``: N processes accepting on one listening socket, each with its own
     connection to the store; stopping this process (Ctrl-C, SIGTERM) stops them all."""
     import os
     import signal
-    import socket
 
     import uvicorn
 
     from draftmock.server.transport import uvicorn_options
 
-    listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((args.host, args.port))
     listener.listen(2048)
     listener.set_inheritable(True)
     _tune_garbage_collector()
@@ -387,7 +410,8 @@ def _serve_workers(args: argparse.Namespace, make_app: Any) -> int:
         children.append(pid)
     listener.close()
     log = logging.getLogger("draftmock")
-    log.info("%d workers serving on http://%s:%d", args.workers, args.host, args.port)
+    base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
+    log.info("%d workers serving on %s", args.workers, base)
 
     def stop(signum: int, frame: Any) -> None:
         for child in children:
@@ -419,6 +443,41 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, or a ConfigError naming the port: checked before
+    anything is announced, so a taken port is one clear line. The server listens on it once it
+    is ready; until then a client is refused rather than left waiting."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError, OverflowError) as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use (another draftmock or Prism?): stop "
+                f"what holds it, or choose another port with --port, e.g. --port {port + 1}"
+            ) from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    """How a URL names ``host``: a wildcard address as loopback, IPv6 in brackets."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
 def _tune_garbage_collector() -> None:
     """The compiled specs and validators live as long as the process: freeze them out of the
     collector's scans, and collect the young generations less often. With state growing by a
@@ -437,7 +496,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in conformance.COMMANDS:
             return conformance.run(args)
     except MockError as exc:
-        print(f"draftmock: {exc}", file=sys.stderr)
+        if getattr(args, "log_format", "text") == "json":
+            entry = {"level": "error", "logger": "draftmock", "message": str(exc)}
+            print(json.dumps(entry), file=sys.stderr)
+        else:
+            print(f"draftmock: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0
