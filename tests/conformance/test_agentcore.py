@@ -28,6 +28,7 @@ def server() -> Iterator[LiveServer]:
         yield live
 
 
+@pytest.mark.slow
 def test_our_spec_has_no_failures(server: LiveServer) -> None:
     result = run_schemathesis(
         specs_dir() / "agentcore.yaml",

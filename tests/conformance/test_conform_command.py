@@ -82,6 +82,7 @@ def test_usage_errors_are_exit_2() -> None:
     assert stopped.returncode == 2, stopped.stdout + stopped.stderr
 
 
+@pytest.mark.slow
 def test_an_unwritable_report_is_a_usage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -124,6 +125,7 @@ def test_bad_diff_arguments_are_usage_errors(args: list[str]) -> None:
     assert "Traceback" not in done.stderr and args[0] in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 def test_a_published_fragment_is_checked_as_an_independent_contract(tmp_path: Path) -> None:
     """Seed 000 as published (``oneOf``) rejects FastAPI's own 422 body: the gate says so."""
     fragment = Path(__file__).resolve().parents[1] / "contracts" / "promptlayer-seed-000.yaml"
@@ -141,6 +143,7 @@ def test_a_published_fragment_is_checked_as_an_independent_contract(tmp_path: Pa
     assert "ST108" in done.stdout  # response violates schema
 
 
+@pytest.mark.slow
 def test_a_contract_failure_is_exit_1_against_a_served_mock(tmp_path: Path) -> None:
     """A broken mock served elsewhere (as a remote server would be) fails the gate with 1."""
     mutant = next(m for m in MUTANTS if m.name == "second-draft-allowed")
@@ -159,6 +162,7 @@ def test_a_contract_failure_is_exit_1_against_a_served_mock(tmp_path: Path) -> N
     assert "one draft per group: a second draft is 409" in done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("api", ["promptlayer", "lunary", "omni", "agentcore"])
 def test_diff_of_the_mock_with_itself_is_empty(api: str) -> None:
     with LiveServer(DraftmockApp(frozen_runtime())) as server:
@@ -170,6 +174,7 @@ def test_diff_of_the_mock_with_itself_is_empty(api: str) -> None:
     assert result.exit_code == 0
 
 
+@pytest.mark.slow
 def test_diff_reports_status_check_and_transition_differences() -> None:
     wrong_numbers = next(m for m in MUTANTS if m.name == "versions-skip-a-number")
     with LiveServer(DraftmockApp(broken_runtime(wrong_numbers))) as server:
@@ -211,6 +216,7 @@ def test_volatile_values_are_normalised_and_shapes_compared() -> None:
     assert [(d.step, d.kind) for d in compare(mock, target)] == [("create", "shape")]
 
 
+@pytest.mark.slow
 def test_schemathesis_and_behaviour_get_their_own_in_process_mocks() -> None:
     """Schemathesis runs with Omni's rate limit off; the behaviour phase meets the real one."""
     from draftmock.conformance.gate import conform

@@ -116,6 +116,7 @@ def test_the_hidden_mock_is_not_detected(remote: LiveServer) -> None:
     assert report.exit_code == 0, [(r.name, r.reason) for r in report.behaviour]
 
 
+@pytest.mark.slow
 def test_polling_waits_in_real_time(remote: LiveServer) -> None:
     report = run("promptlayer", f"{remote.url}/promptlayer")
     results = by_name(report)
@@ -130,6 +131,7 @@ def test_polling_waits_in_real_time(remote: LiveServer) -> None:
     assert early.status in ("passed", "skipped")
 
 
+@pytest.mark.slow
 def test_a_timeout_is_a_contract_failure_after_real_seconds() -> None:
     never = next(m for m in MUTANTS if m.name == "save-never-completes")
     with LiveServer(hidden_app(never)) as live:
@@ -170,6 +172,7 @@ def test_powers_the_key_lacks_are_skipped(
         assert "cannot create documents (403)" in results[name].reason
 
 
+@pytest.mark.slow
 def test_destructive_scenarios_need_the_flag_against_a_non_local_url(remote: LiveServer) -> None:
     base = f"{non_local(remote)}/promptlayer"
     refused = by_name(run("promptlayer", base))
@@ -191,6 +194,7 @@ def test_rate_limits_are_opt_in_against_a_non_local_url(remote: LiveServer) -> N
     assert limited.status == "skipped" and "--destructive" in limited.reason
 
 
+@pytest.mark.slow
 def test_agentcore_is_signed_from_the_aws_chain(
     remote: LiveServer, aws: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -212,6 +216,7 @@ def test_agentcore_is_signed_from_the_aws_chain(
     assert refused.exit_code == 1  # signatures that do not verify: refused, so checks fail
 
 
+@pytest.mark.slow
 def test_agentcore_without_credentials_is_a_usage_error(
     remote: LiveServer, aws: pytest.MonkeyPatch
 ) -> None:
@@ -238,6 +243,7 @@ def test_agentcore_without_credentials_is_a_usage_error(
     assert "no AWS credentials were found" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_cli_against_the_hidden_mock(remote: LiveServer, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     done = subprocess.run(
@@ -273,6 +279,7 @@ def test_the_cli_against_the_hidden_mock(remote: LiveServer, tmp_path: Path) -> 
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("api", ["promptlayer", "lunary", "omni", "agentcore"])
 def test_diff_with_the_hidden_mock_is_empty(
     remote: LiveServer, api: str, aws: pytest.MonkeyPatch, tmp_path: Path

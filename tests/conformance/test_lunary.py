@@ -27,6 +27,7 @@ def server() -> Iterator[LiveServer]:
         yield live
 
 
+@pytest.mark.slow
 def test_our_spec_has_no_failures(server: LiveServer) -> None:
     result = schemathesis(
         specs_dir() / "lunary.yaml",

@@ -37,6 +37,7 @@ def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
     assert_cases_ran(result.stdout)
 
 
+@pytest.mark.slow
 def test_our_spec_has_no_failures(server: LiveServer) -> None:
     result = schemathesis(
         specs_dir() / "omni.yaml",
@@ -48,6 +49,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
     _assert_clean(result)
 
 
+@pytest.mark.slow
 def test_seed_fragment_has_no_failures(server: LiveServer, tmp_path: Path) -> None:
     """Every check but one. The fragment documents only POST on /v1/documents/{documentId}/draft,
     while the resource also answers DELETE (archiveDraft in specs/omni.yaml): a 405 there

@@ -34,6 +34,7 @@ def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
     assert_cases_ran(result.stdout)
 
 
+@pytest.mark.slow
 def test_our_spec_has_no_failures(server: LiveServer) -> None:
     result = schemathesis(
         specs_dir() / "promptlayer.yaml",
@@ -45,6 +46,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
     _assert_clean(result)
 
 
+@pytest.mark.slow
 def test_seed_fragment_has_no_failures(server: LiveServer, tmp_path: Path) -> None:
     fragment = tmp_path / "seed-000.yaml"
     fragment.write_text(yaml.safe_dump(corrected_fragment()))

@@ -137,6 +137,7 @@ def server() -> Iterator[LiveServer]:
         yield live
 
 
+@pytest.mark.slow
 @pytest.mark.conformance
 def test_seed_fragment_has_no_failures(server: LiveServer, tmp_path: Path) -> None:
     """Every check, on success paths only. The fragment documents nothing but 201 (research
