@@ -31,7 +31,7 @@ def serving(*options: str) -> Iterator[str]:
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     root = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90
         while True:
             try:
                 httpx.get(f"{root}/__draftmock/health", timeout=1)
@@ -43,7 +43,7 @@ def serving(*options: str) -> Iterator[str]:
         yield root
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=15)
+        proc.communicate(timeout=60)
 
 
 def test_a_lower_limit_answers_429_naming_it_and_wins_over_fixtures() -> None:
@@ -57,7 +57,7 @@ def test_a_lower_limit_answers_429_naming_it_and_wins_over_fixtures() -> None:
             "error": "Too Many Requests",
             "message": "Too Many Requests - Rate limit exceeded (3 requests/minute)",
         }
-        assert limited.headers["Retry-After"] == "60"
+        assert 50 <= int(limited.headers["Retry-After"]) <= 60  # counted from the first call
         seeded = httpx.post(
             f"{root}/__draftmock/seed", json={"api": "omni", "fixture": {"rate_limit": 0}}
         )
