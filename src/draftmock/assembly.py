@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ def build_runtime(
     vendors: dict[str, Vendor[Any]] = {}
     loaded: dict[str, Document] = {}
     generated: list[str] = []
+    after_start: list[Callable[[], object]] = []
     user_documents: list[tuple[str | None, Path, bool]] = [(n, p, True) for n, p in documents]
     if not documents or specs is not None:
         directory = specs or specs_dir()
@@ -93,7 +94,12 @@ def build_runtime(
         )
         mount = "" if root == name else f"/{name}"
         vendors[name] = with_declarations(
-            build_vendor(document, mount=mount, behaviour=behaviour, check=check_documents),
+            build_vendor(
+                document,
+                mount=mount,
+                behaviour=behaviour,
+                after_start=after_start if check_documents else None,
+            ),
             document,
             mount=mount,
         )
@@ -121,7 +127,7 @@ def build_runtime(
     else:
         paths = [p for p in default_fixture_paths() if p.stem.split(".")[-1] in builtins]
     sources = [s for s in read_fixture_paths(paths, vendors) if s.api in vendors]
-    return Runtime(
+    runtime = Runtime(
         vendors,
         loaded,
         sources,
@@ -132,6 +138,8 @@ def build_runtime(
         root_api=root,
         generated=generated,
     )
+    runtime.after_start.extend(after_start)
+    return runtime
 
 
 def sidecar_overlays(document: Path) -> list[Path]:

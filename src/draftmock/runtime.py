@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from draftmock.clock import VirtualClock
@@ -70,6 +70,8 @@ class Runtime:
         self.root_api = root_api
         # APIs served from a user's document (the generated tier) rather than a built-in module.
         self.generated = frozenset(generated)
+        # Work for once the server answers (e.g. checking a large document in the background).
+        self.after_start: list[Callable[[], object]] = []
         self.documents = dict(documents)
         self.clock = clock or VirtualClock()
         self.settings = settings or Settings()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from draftmock.errors import ConfigError, FixtureError
@@ -47,13 +48,18 @@ def build_api(document: Document, *, mount: str) -> GeneratedApi:
 
 
 def build_vendor(
-    document: Document, *, mount: str, behaviour: Behaviour | None = None, check: bool = False
+    document: Document,
+    *,
+    mount: str,
+    behaviour: Behaviour | None = None,
+    after_start: list[Callable[[], object]] | None = None,
 ) -> Vendor[Store]:
-    """The generated API for ``document``, served at ``mount`` ("" for the root). ``check``:
-    look for responses no value satisfies in the background, and log them once."""
+    """The generated API for ``document``, served at ``mount`` ("" for the root). Given
+    ``after_start``, it adds the look for responses no value satisfies (in the background, once
+    the server answers; logged once)."""
     api = build_api(document, mount=mount)
-    if check:
-        api.check_in_background()
+    if after_start is not None:
+        after_start.append(api.check_in_background)
     table = OperationTable()
     custom = behaviour.operations.handlers if behaviour is not None else {}
     unknown = sorted(set(custom) - set(api.plans))
