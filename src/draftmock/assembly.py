@@ -19,7 +19,7 @@ from draftmock.declared.overlay import with_overlays
 from draftmock.errors import ConfigError, SpecError
 from draftmock.fixtures import read_fixture_paths
 from draftmock.generated.behaviour import Behaviour
-from draftmock.generated.vendor import build_vendor
+from draftmock.generated.vendor import build_api, build_vendor
 from draftmock.paths import fixtures_dir, specs_dir
 from draftmock.runtime import Runtime
 from draftmock.spec.document import Document, load_document
@@ -93,16 +93,15 @@ def build_runtime(
             [*sidecars, *(overlays or {}).get(None, ()), *(overlays or {}).get(name, ())],
         )
         mount = "" if root == name else f"/{name}"
-        vendors[name] = with_declarations(
-            build_vendor(
-                document,
-                mount=mount,
-                behaviour=behaviour,
-                after_start=after_start if check_documents else None,
-            ),
+        api = build_api(document, mount=mount)
+        vendor = build_vendor(
             document,
             mount=mount,
+            behaviour=behaviour,
+            after_start=after_start if check_documents else None,
+            api=api,
         )
+        vendors[name] = with_declarations(vendor, document, api)
         loaded[name] = document
         generated.append(name)
     unknown_overlays = set(overlays or {}) - {None, *generated}

@@ -37,16 +37,13 @@ _TOTALS = ("total", "count", "totalCount", "total_count", "totalItems", "total_i
 
 
 def with_declarations(
-    vendor: Vendor[Store], document: Document, api: GeneratedApi | None = None, *, mount: str = ""
+    vendor: Vendor[Store], document: Document, api: GeneratedApi
 ) -> Vendor[Store]:
-    """``vendor`` with the document's declared behaviour; ``vendor`` itself if it declares none."""
+    """``vendor`` (built over ``api``) with the document's declared behaviour; ``vendor`` itself
+    if it declares none."""
     declarations = read_declarations(document.raw)
     if not declarations:
         return vendor
-    if api is None:
-        from draftmock.generated.vendor import build_api
-
-        api = build_api(document, mount=mount)
     unknown = sorted(set(declarations) - set(api.plans))
     if unknown:
         raise ConfigError(f"{document.path.name}: x-draftmock on operations not served: {unknown}")

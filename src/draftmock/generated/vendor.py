@@ -53,11 +53,13 @@ def build_vendor(
     mount: str,
     behaviour: Behaviour | None = None,
     after_start: list[Callable[[], object]] | None = None,
+    api: GeneratedApi | None = None,
 ) -> Vendor[Store]:
     """The generated API for ``document``, served at ``mount`` ("" for the root). Given
     ``after_start``, it adds the look for responses no value satisfies (in the background, once
-    the server answers; logged once)."""
-    api = build_api(document, mount=mount)
+    the server answers; logged once). ``api``: one already built for it (a layer over it, such
+    as declared behaviour, shares it)."""
+    api = api or build_api(document, mount=mount)
     if after_start is not None:
         after_start.append(api.check_in_background)
     table = OperationTable()
