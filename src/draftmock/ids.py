@@ -16,6 +16,15 @@ from collections import defaultdict
 
 _ALPHANUM = string.ascii_lowercase + string.digits
 
+# The random source handed to value generators; only this module creates one.
+Rng = random.Random
+
+
+def seeded_rng(*key: object) -> Rng:
+    """A random source determined by ``key`` alone (e.g. the run's seed, an API, an operation):
+    the same key gives the same sequence in every process, whatever else was drawn before."""
+    return random.Random("\x1f".join(str(part) for part in key))
+
 
 class Ids:
     def __init__(self, seed: int | None = 0) -> None:

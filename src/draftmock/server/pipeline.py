@@ -222,7 +222,7 @@ class ApiPipeline:
             reply = self._known_error(op, known(), request)
             if reply is not None:
                 return reply
-        return preferred_reply(self.api.document, op, preference)
+        return preferred_reply(self.api.document, op, preference, seed=self.runtime.seed)
 
     def _known_error(self, op: Operation, error: VendorError, request: Request) -> Reply | None:
         reply = self._render_error(op, error, request.request_id)
@@ -241,7 +241,9 @@ class ApiPipeline:
             )
         if reply.status == status and not reply_problems(op, reply):
             return reply
-        return preferred_reply(self.api.document, op, Preference(code=status))
+        return preferred_reply(
+            self.api.document, op, Preference(code=status), seed=self.runtime.seed
+        )
 
     def _auth_input(self, op: Operation, request: Request) -> AuthInput:
         credentials: dict[str, str | None] = {}

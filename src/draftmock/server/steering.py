@@ -9,11 +9,13 @@ Either way the reply comes from the contract, and is checked against it like any
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from draftmock.ids import seeded_rng
 from draftmock.spec.document import Document
-from draftmock.spec.examples import generate
+from draftmock.spec.generate import generate
 from draftmock.spec.operations import Operation, ResponseSpec
 from draftmock.vendors._kit import Reply, Vendor, VendorError
 
@@ -56,7 +58,11 @@ def mock_refusal(message: str) -> Reply:
     )
 
 
-def preferred_reply(document: Document, op: Operation, preference: Preference) -> Reply:
+def preferred_reply(
+    document: Document, op: Operation, preference: Preference, *, seed: int = 0
+) -> Reply:
+    """The reply ``Prefer`` asks for. Generated values depend on ``seed``, the API, operation
+    and status only: the same request gets the same answer in every run with that seed."""
     status, spec = _pick_status(op, preference)
     if spec is None:
         if preference.code is None and preference.example is not None:
@@ -70,7 +76,10 @@ def preferred_reply(document: Document, op: Operation, preference: Preference) -
             f"Prefer asks for {preference.code or preference.example!r}, which "
             f"{op.operation_id} does not document (documented: {documented})"
         )
-    headers = {name: _header_value(document, op, status, name) for name in spec.required_headers}
+    key = (seed, document.api, op.operation_id, status)
+    headers = {
+        name: _header_value(document, op, status, name, key) for name in spec.required_headers
+    }
     if "retry-after" in (name.lower() for name in _documented_headers(document, op, status)):
         headers.setdefault("retry-after", FAULT_RETRY_AFTER)
     if not spec.content:
@@ -82,7 +91,8 @@ def preferred_reply(document: Document, op: Operation, preference: Preference) -
     elif examples and not preference.dynamic:
         body = next(iter(examples.values()))
     else:
-        body = generate(document, _schema(document, op, status, media_type))
+        schema = _schema(document, op, status, media_type)
+        body = generate(document, schema, rng=seeded_rng(*key, media_type))
     return Reply(status, body, headers, media_type)
 
 
@@ -129,11 +139,14 @@ def _schema(document: Document, op: Operation, status: int, media_type: str) -> 
     )
 
 
-def _header_value(document: Document, op: Operation, status: int, name: str) -> str:
+def _header_value(
+    document: Document, op: Operation, status: int, name: str, key: tuple[object, ...]
+) -> str:
     for header_name, header in (_response_raw(document, op, status).get("headers") or {}).items():
         if header_name.lower() == name:
-            value = generate(document, document.resolve(header).get("schema", {}))
-            return str(value)
+            schema = document.resolve(header).get("schema", {})
+            value = generate(document, schema, rng=seeded_rng(*key, name), name=header_name)
+            return value if isinstance(value, str) else json.dumps(value)
     return "draftmock"
 
 
