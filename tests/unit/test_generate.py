@@ -521,7 +521,11 @@ def _leaf() -> st.SearchStrategy[dict[str, Any]]:
             "maximum": t[1] + 3 * t[0],
         }
     )
-    number = st.tuples(st.floats(-100, 100), st.floats(0.5, 100)).map(
+    # Rounded: a JSON number such as 5e-324 reads back from YAML as a string.
+    number = st.tuples(
+        st.floats(-100, 100).map(lambda x: round(x, 3)),
+        st.floats(0.5, 100).map(lambda x: round(x, 3)),
+    ).map(
         lambda t: {
             "type": "number",
             "minimum": t[0],

@@ -130,8 +130,10 @@ def _safe_resolve(document: Document, node: Any) -> Any:
 
 
 def explicit_nullable(node: Any) -> Any:
-    """OpenAPI 3.0 ``nullable: true`` as plain JSON Schema (``null`` added to type and enum).
-    Returns a new structure where something changed; untouched subtrees are shared."""
+    """OpenAPI 3.0's own keywords as the JSON Schema the compiled validators read:
+    ``nullable: true`` adds ``null`` to type and enum, and the boolean ``exclusiveMinimum`` /
+    ``exclusiveMaximum`` become the numeric bounds of later drafts. Returns a new structure
+    where something changed; untouched subtrees are shared."""
     if isinstance(node, list):
         items = [explicit_nullable(value) for value in node]
         return node if all(a is b for a, b in zip(items, node, strict=True)) else items
@@ -146,6 +148,13 @@ def explicit_nullable(node: Any) -> Any:
             changed = True
         if isinstance(node.get("enum"), list) and None not in node["enum"]:
             result["enum"] = [*node["enum"], None]
+            changed = True
+    for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        flag = node.get(exclusive)
+        if isinstance(flag, bool):
+            del result[exclusive]
+            if flag and isinstance(node.get(bound), int | float):
+                result[exclusive] = result.pop(bound)
             changed = True
     return result if changed else node
 

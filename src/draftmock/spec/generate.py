@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import unquote
 
 import jsonschema_rs
 import orjson
@@ -171,12 +172,12 @@ class Generator:
         contents = _absolute_refs(copy.deepcopy(schema), document.uri)
         if not document.is_31:
             contents = explicit_nullable(contents)
-        cls = (
-            jsonschema_rs.Draft202012Validator if document.is_31 else jsonschema_rs.Draft4Validator
-        )
+        # 3.0 too: its own keywords are rewritten as in the registry's copy of the document.
         validator: jsonschema_rs.Validator | None
         try:
-            validator = cls(contents, registry=document.fast_registry, validate_formats=True)
+            validator = jsonschema_rs.Draft202012Validator(
+                contents, registry=document.fast_registry, validate_formats=True
+            )
         except (ValueError, TypeError, jsonschema_rs.ReferencingError):
             validator = None  # the caller's own validation has the last word
         self._validators[key] = (schema, validator)
@@ -198,7 +199,7 @@ class Generator:
                 raise Unsatisfiable(
                     f"{at.path or '(root)'}: external reference {ref} not supported"
                 )
-            pointer = ref[1:]
+            pointer = unquote(ref[1:])
             if pointer in at.refs:
                 at = at.minimised()
             else:
@@ -220,7 +221,7 @@ class Generator:
                 return False
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#"):
-                return ref[1:] in at.refs
+                return unquote(ref[1:]) in at.refs
             if isinstance(node.get("items"), dict):
                 node = node["items"]
                 continue

@@ -35,11 +35,53 @@ class PatternError(ValueError):
     """The pattern cannot be compiled, or no matching string of the wanted length was found."""
 
 
+# ECMA's Unicode property escapes (``\p{L}``), which Python's ``re`` lacks, stand for an ASCII
+# sample of their class when a string is built; the final check is the schema validator's.
+_PROPERTIES = {
+    "L": "a-zA-Z", "Lu": "A-Z", "Ll": "a-z", "Lt": "A-Z", "Lm": "a-z", "Lo": "a-z",
+    "N": "0-9", "Nd": "0-9", "Nl": "0-9", "No": "0-9",
+    "Z": " ", "Zs": " ", "P": ".,_!?\\-", "S": "+$=~", "M": "", "C": "",
+}  # fmt: skip
+_PROPERTY = re.compile(r"\\([pP])\{([^}]*)\}")
+
+
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     try:
-        return re.compile(_NAMED_GROUP.sub("(?P<", pattern))
+        return re.compile(_NAMED_GROUP.sub("(?P<", _ascii_properties(pattern)))
     except re.error as exc:
         raise PatternError(f"pattern {pattern!r} is not supported: {exc}") from exc
+
+
+def _ascii_properties(pattern: str) -> str:
+    if "\\p{" not in pattern and "\\P{" not in pattern:
+        return pattern
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        match = _PROPERTY.match(pattern, i) if char == "\\" else None
+        if match is not None:
+            name = match.group(2).split("=")[-1]
+            chars = _PROPERTIES.get(name, "a-zA-Z")
+            negated = match.group(1) == "P"
+            if in_class:
+                out.append("#%&" if negated else chars)
+            else:
+                out.append(f"[^{chars or 'a'}]" if negated else f"[{chars}]" if chars else "")
+            i = match.end()
+            continue
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def matching_string(
