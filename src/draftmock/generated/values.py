@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from draftmock.spec import examples
+from draftmock.ids import Rng, seeded_rng
 from draftmock.spec.document import Document
+from draftmock.spec.generate import Direction, check, generate
 from draftmock.spec.schema import SchemaValidator
 from draftmock.vendors._kit import Context
 
@@ -32,10 +33,10 @@ class Values:
                     self._validators[pointer] = found
         return found
 
-    def rng(self, ctx: Context[Any]) -> Any:
-        """A random source for one request, drawn from the world's seeded ids (so ``--seed``
+    def rng(self, ctx: Context[Any]) -> Rng:
+        """A random source for one request, seeded from the world's seeded ids (so ``--seed``
         and the same requests give the same answers)."""
-        return ctx.ids.token(16)
+        return seeded_rng(ctx.ids.token(16))
 
     def valid(self, pointer: str, instance: Any) -> bool:
         try:
@@ -44,15 +45,18 @@ class Values:
             return False
 
     def generate(
-        self, pointer: str, rng: Any, *, direction: str = "response", name: str | None = None
+        self,
+        pointer: str,
+        rng: Rng,
+        *,
+        direction: Direction = "response",
+        name: str | None = None,
     ) -> Any:
-        """A value for the schema at ``pointer`` (``direction``: readOnly/writeOnly honoured)."""
-        del rng, direction, name
-        return examples.generate(self.document, {"$ref": f"#{pointer}"})
+        """A value for the schema at ``pointer`` (``direction``: readOnly/writeOnly honoured).
+        Raises ``Unsatisfiable`` when no valid value can be built."""
+        schema = {"$ref": f"#{pointer}"}
+        return generate(self.document, schema, rng=rng, direction=direction, name=name)
 
     def unsatisfiable(self, pointer: str) -> str | None:
         """Why no value can be generated for the schema at ``pointer`` (None: it can)."""
-        value = self.generate(pointer, None)
-        if self.valid(pointer, value):
-            return None
-        return "the generated value does not validate"
+        return check(self.document, {"$ref": f"#{pointer}"})

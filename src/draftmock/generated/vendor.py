@@ -22,7 +22,7 @@ from draftmock.generated.links import with_links
 from draftmock.generated.resources import infer
 from draftmock.generated.store import Store, id_key
 from draftmock.generated.values import Values
-from draftmock.ids import Ids
+from draftmock.ids import Ids, seeded_rng
 from draftmock.spec.document import Document
 from draftmock.spec.operations import walk_operations
 from draftmock.spec.schema import Violation
@@ -94,7 +94,12 @@ def build_vendor(
     def render_operation_error(op_id: str, error: VendorError, request_id: str) -> Reply:
         plan = api.plans[op_id]
         reply = error_reply(
-            api.values, plan.pointer, plan.responses, [error.status], error.message, f"{op_id}"
+            api.values,
+            plan.pointer,
+            plan.responses,
+            [error.status],
+            error.message,
+            seeded_rng(op_id),
         )
         return reply if reply is not None else problem(error.status, error.message)
 
@@ -105,7 +110,7 @@ def build_vendor(
         message = "; ".join(v.describe() for v in violations[:5])
         if documents_any(plan.responses, [400, 422]):
             reply = error_reply(
-                api.values, plan.pointer, plan.responses, [400, 422], message, op_id
+                api.values, plan.pointer, plan.responses, [400, 422], message, seeded_rng(op_id)
             )
             if reply is not None:
                 return reply
