@@ -56,6 +56,7 @@ def test_sample(name: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_github() -> None:
     require_corpus()
     outcome = generation_outcome(GITHUB)
