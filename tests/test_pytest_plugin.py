@@ -119,3 +119,48 @@ def test_a_client_per_api_with_default_credentials_and_clock_control(
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:randomly")
     result.assert_outcomes(passed=5)
+
+
+def test_on_a_shared_server_a_run_touches_only_its_own_sessions(
+    pytester: pytest.Pytester,
+) -> None:
+    """Against ``--draftmock-url``, resets before each test never reach a colleague's session
+    or the server's default state, and the run leaves no session behind."""
+    import httpx
+
+    from draftmock.server.app import DraftmockApp
+    from draftmock.testing import LiveServer
+    from tests.conftest import frozen_runtime
+
+    create = "/promptlayer/api/public/v2/dataset-versions/create-draft"
+    key = {"X-API-KEY": "pl-demo-key"}
+
+    def draft(url: str, session: str | None = None) -> int:
+        headers = {**key, **({"X-Draftmock-Session": session} if session else {})}
+        reply = httpx.post(f"{url}{create}", json={"dataset_group_id": 123}, headers=headers)
+        return reply.status_code
+
+    pytester.makepyfile(
+        """
+        CREATE = "/api/public/v2/dataset-versions/create-draft"
+
+        def test_one(draftmock):
+            assert draftmock.client("promptlayer").post(CREATE, json={"dataset_group_id": 123}).status_code == 201
+
+        def test_two(draftmock):
+            assert draftmock.client("promptlayer").post(CREATE, json={"dataset_group_id": 123}).status_code == 201
+
+        def test_three(draftmock_session):
+            draftmock_session.reset()
+            assert draftmock_session.client("promptlayer").post(CREATE, json={"dataset_group_id": 123}).status_code == 201
+        """
+    )
+    runtime = frozen_runtime()
+    with LiveServer(DraftmockApp(runtime)) as shared:
+        assert draft(shared.url) == 201
+        assert draft(shared.url, "colleague") == 201
+        result = pytester.runpytest_subprocess("-q", f"--draftmock-url={shared.url}")
+        result.assert_outcomes(passed=3)
+        assert draft(shared.url) == 409  # the default state's draft is still there
+        assert draft(shared.url, "colleague") == 409
+        assert runtime.worlds() == ["colleague", "default"]

@@ -21,7 +21,7 @@ from draftmock.fixtures import read_fixture_paths
 from draftmock.generated.behaviour import Behaviour
 from draftmock.generated.vendor import build_api, build_vendor
 from draftmock.paths import fixtures_dir, specs_dir
-from draftmock.runtime import Runtime
+from draftmock.runtime import DEFAULT_MAX_SESSIONS, Runtime
 from draftmock.spec.document import Document, load_document
 from draftmock.vendors import VENDORS
 from draftmock.vendors._kit import Settings, Vendor
@@ -47,6 +47,7 @@ def build_runtime(
     behaviours: Mapping[str | None, Behaviour] | None = None,
     overlays: Mapping[str | None, Sequence[Path]] | None = None,
     check_documents: bool = False,
+    max_sessions: int = DEFAULT_MAX_SESSIONS,
 ) -> Runtime:
     """A runtime serving every API whose document is in ``specs`` (or those named).
 
@@ -136,6 +137,7 @@ def build_runtime(
         journal_limit=journal_limit,
         root_api=root,
         generated=generated,
+        max_sessions=max_sessions,
     )
     runtime.after_start.extend(after_start)
     return runtime

@@ -17,6 +17,7 @@ from typing import Any
 from draftmock import __version__
 from draftmock.conformance import command as conformance
 from draftmock.errors import ConfigError, MockError
+from draftmock.runtime import DEFAULT_MAX_SESSIONS
 from draftmock.server.transport import TransportLimits
 from draftmock.vendors._kit import Settings
 
@@ -195,6 +196,14 @@ def _parser() -> argparse.ArgumentParser:
         serve.add_argument(
             flag, type=_positive(kind), default=default, help=f"{text} (default {default})"
         )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help="sessions (X-Draftmock-Session states) kept; beyond N the least recently used idle "
+        f"one is evicted (default {DEFAULT_MAX_SESSIONS})",
+    )
     conformance.add_commands(commands)
     return parser
 
@@ -310,6 +319,7 @@ def serve(args: argparse.Namespace) -> int:
         behaviours=parse_behaviours(args.behaviour),
         overlays=parse_overlays(args.overlay),
         check_documents=True,
+        max_sessions=args.max_sessions,
     )
     for directory in args.seed_dir:
         if not directory.is_dir():

@@ -10,7 +10,9 @@ Fixtures: ``draftmock_server`` (one server per test session, on a free loopback 
 clock), ``draftmock`` (per test: state reset, fault rules and progressions cleared, the
 plugin's own server's clock frozen again; clients, clock control), ``draftmock_session``
 (per test: an isolated session instead of a reset, so tests can share a server in parallel).
-Options: ``--draftmock-url URL`` uses an already running server instead of starting one.
+Options: ``--draftmock-url URL`` uses an already running server instead of starting one; there
+``draftmock`` works in a session of this run's own (deleted at the end), so a shared server's
+default state and other people's sessions are never reset.
 
 This module is imported by every pytest run where draftmock is installed, so it imports nothing
 heavy at module level.
@@ -18,6 +20,7 @@ heavy at module level.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class DraftmockServer:
     url: str
     runtime: Any = None  # the in-process runtime, when the plugin started the server
+    # On a server the plugin did not start (``--draftmock-url``, perhaps shared with others),
+    # this run's tests use a session of their own and never touch anyone else's state.
+    session: str | None = None
+    run_id: str = ""
 
 
 @dataclass
@@ -126,6 +133,8 @@ class Draftmock:
         return ran
 
     def reset(self, api: str | None = None) -> None:
+        """Back to the fixtures: this handle's own state only (its session, or the default
+        state of the plugin's own server)."""
         self.control("POST", "reset", {"api": api} if api else {})
 
     def close(self) -> None:
@@ -135,9 +144,18 @@ class Draftmock:
 
 @pytest.fixture(scope="session")
 def draftmock_server(pytestconfig: pytest.Config) -> Iterator[DraftmockServer]:
+    import secrets
+
+    run_id = secrets.token_hex(4)
     external = pytestconfig.getoption("--draftmock-url")
     if external:
-        yield DraftmockServer(url=str(external).rstrip("/"))
+        server = DraftmockServer(
+            url=str(external).rstrip("/"), session=f"pytest-{run_id}", run_id=run_id
+        )
+        yield server
+        # Never used by a test, or the server is gone: then there is nothing to leave behind.
+        with contextlib.suppress(Exception):
+            Draftmock(server.url).control("DELETE", f"sessions/{server.session}")
         return
     from draftmock.assembly import build_runtime
     from draftmock.clock import VirtualClock
@@ -147,13 +165,13 @@ def draftmock_server(pytestconfig: pytest.Config) -> Iterator[DraftmockServer]:
 
     delay = float(pytestconfig.getini("draftmock_async_delay"))
     runtime = build_runtime(clock=VirtualClock(frozen=True), settings=Settings(async_delay=delay))
-    with LiveServer(DraftmockApp(runtime)) as server:
-        yield DraftmockServer(url=server.url, runtime=runtime)
+    with LiveServer(DraftmockApp(runtime)) as live:
+        yield DraftmockServer(url=live.url, runtime=runtime, run_id=run_id)
 
 
 @pytest.fixture
 def draftmock(draftmock_server: DraftmockServer) -> Iterator[Draftmock]:
-    handle = Draftmock(draftmock_server.url)
+    handle = Draftmock(draftmock_server.url, session=draftmock_server.session)
     handle.reset()
     handle.control("DELETE", "faults")
     handle.control("DELETE", "progression")
@@ -167,7 +185,8 @@ def draftmock(draftmock_server: DraftmockServer) -> Iterator[Draftmock]:
 def draftmock_session(
     draftmock_server: DraftmockServer, request: pytest.FixtureRequest
 ) -> Iterator[Draftmock]:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid)[-120:]
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid)[-110:]
+    name = f"{draftmock_server.run_id}-{test}"  # two runs of one suite never share a session
     handle = Draftmock(draftmock_server.url, session=name)
     handle.reset()
     yield handle

@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from draftmock.clock import VirtualClock
@@ -27,6 +29,7 @@ from draftmock.spec.schema import SchemaValidator
 from draftmock.vendors._kit import Blob, Blobs, Context, Jobs, SchemaCheck, Settings, Vendor
 
 DEFAULT_WORLD = "default"
+DEFAULT_MAX_SESSIONS = 1000
 
 log = logging.getLogger("draftmock.runtime")
 
@@ -64,6 +67,7 @@ class Runtime:
         journal_limit: int = 1000,
         root_api: str | None = None,
         generated: Iterable[str] = (),
+        max_sessions: int | None = DEFAULT_MAX_SESSIONS,
     ) -> None:
         self.vendors = dict(vendors)
         # The API served at the server's root (``serve DOC`` with one document), if any.
@@ -85,8 +89,15 @@ class Runtime:
         self.fixtures: list[FixtureSource] = []
         for source in fixtures:
             self.add_fixture(source)
-        self._worlds: dict[str, World] = {}
+        if max_sessions is not None and max_sessions < 1:
+            raise ConfigError("max_sessions must be at least 1")
+        self.max_sessions = max_sessions  # None: never evict (a state store keeps sessions)
+        # Least recently used first; the default world is never evicted.
+        self._worlds: OrderedDict[str, World] = OrderedDict()
         self._worlds_lock = threading.Lock()
+        self._creating = threading.RLock()  # one new session at a time: no two copies of one
+        # Called with the name of each evicted session (a state store forgets its copy).
+        self.on_evict: list[Callable[[str], None]] = []
         self.world()  # load the fixtures now: a bad one is a start-up error, not a first-request one
 
     # -- fixtures and worlds --------------------------------------------------------------
@@ -110,8 +121,8 @@ class Runtime:
             return []
         check = self._record_check(api)
         dropped: list[str] = []
-        for name in self.worlds():
-            dropped.extend(self.prune_world(api, self.world(name), check))
+        for world in self.every_world():
+            dropped.extend(self.prune_world(api, world, check))
         return dropped
 
     def prune_world(self, api: str, world: World, check: SchemaCheck | None = None) -> list[str]:
@@ -144,15 +155,20 @@ class Runtime:
         self.reset(api)
 
     def world(self, name: str | None = None) -> World:
-        name = name or DEFAULT_WORLD
-        world = self._worlds.get(name)
+        """The world ``name`` names (default: the default world), created if it is new."""
+        world = self.existing_world(name)
         if world is not None:
             return world
+        with self._creating:
+            return self.existing_world(name) or self.adopt(self.new_world(name))
+
+    def existing_world(self, name: str | None = None) -> World | None:
+        """The world ``name`` names if it exists (marking it recently used), else None."""
+        name = name or DEFAULT_WORLD
         with self._worlds_lock:
             world = self._worlds.get(name)
-            if world is None:
-                world = self._new_world(name)
-                self._worlds[name] = world
+            if world is not None:
+                self._worlds.move_to_end(name)
             return world
 
     def fresh_world(self, name: str) -> World:
@@ -160,10 +176,80 @@ class Runtime:
         world = self._new_world(name)
         with self._worlds_lock:
             self._worlds[name] = world
+            self._worlds.move_to_end(name)
+            evicted = self._evict_beyond_limit(keep=name)
+        self._evicted(evicted)
         return world
 
+    @contextmanager
+    def creating(self) -> Iterator[None]:
+        """Held while a request decides whether it creates a session: ``new_world``, run the
+        request on it, then ``adopt`` it or let it go."""
+        with self._creating:
+            yield
+
+    def new_world(self, name: str | None = None) -> World:
+        """A world loaded from the fixtures, not served until ``adopt``-ed."""
+        return self._new_world(name or DEFAULT_WORLD)
+
+    def adopt(self, world: World) -> World:
+        """Serve ``world`` under its name (unless one already is: that one is returned). Beyond
+        ``max_sessions`` sessions, the least recently used idle ones are evicted."""
+        with self._worlds_lock:
+            known = self._worlds.get(world.name)
+            if known is not None:
+                self._worlds.move_to_end(world.name)
+                return known
+            self._worlds[world.name] = world
+            evicted = self._evict_beyond_limit(keep=world.name)
+        self._evicted(evicted)
+        return world
+
+    def _evicted(self, names: list[str]) -> None:
+        for name in names:
+            log.info(
+                "session %r evicted: the least recently used of more than %d (--max-sessions)",
+                name,
+                self.max_sessions,
+            )
+            for hook in self.on_evict:
+                hook(name)
+
+    def _evict_beyond_limit(self, keep: str) -> list[str]:
+        """Drop the least recently used idle sessions while there are too many (caller holds
+        ``_worlds_lock``). A session with a request or control call in progress is skipped."""
+        evicted: list[str] = []
+        if self.max_sessions is None:
+            return evicted
+        excess = self.session_count() - self.max_sessions
+        if excess <= 0:
+            return evicted
+        for name, world in list(self._worlds.items()):
+            if len(evicted) >= excess:
+                break
+            if name in (DEFAULT_WORLD, keep) or not world.lock.acquire(blocking=False):
+                continue
+            try:
+                del self._worlds[name]
+            finally:
+                world.lock.release()
+            evicted.append(name)
+        if len(evicted) < excess:
+            log.warning("more than %d sessions, all of them busy", self.max_sessions)
+        return evicted
+
+    def session_count(self) -> int:
+        """Worlds other than the default one."""
+        return len(self._worlds) - (DEFAULT_WORLD in self._worlds)
+
     def worlds(self) -> list[str]:
-        return sorted(self._worlds)
+        with self._worlds_lock:
+            return sorted(self._worlds)
+
+    def every_world(self) -> list[World]:
+        """Every world now served (by name), for a sweep; using them marks none as used."""
+        with self._worlds_lock:
+            return [self._worlds[name] for name in sorted(self._worlds)]
 
     def drop_world(self, name: str) -> bool:
         """Forget a session's world (its state, jobs, journal); False if there was none. The
@@ -188,21 +274,31 @@ class Runtime:
                 _load(vendor, backend, source, world.ids, now)
         world.backends[api] = backend
 
-    def reset(self, api: str | None = None, world_name: str | None = None) -> None:
-        """Back to the loaded fixtures: every API (or one) of one world (or all)."""
+    def reset(self, api: str | None = None, world_name: str | None = None) -> int:
+        """Back to the loaded fixtures: every API (or one) of one world, or of every world when
+        ``world_name`` is None. Each world is locked only while its own state is rebuilt.
+        Returns how many worlds were reset."""
         if api is not None and api not in self.vendors:
             raise ConfigError(f"no API named {api!r} is served")
-        names = [world_name] if world_name else list(self._worlds)
-        for name in names:
-            world = self.world(name)
-            with world.lock:
-                for slug in [api] if api else list(self.vendors):
-                    world.jobs.discard(slug)
-                    self._fill(world, slug)
-                # Failures asked for the next jobs go with the jobs they were meant for.
-                for key in [k for k in world.fail_next if api is None or k[0] == api]:
-                    del world.fail_next[key]
-                world.coverage.clear(api)
+        if world_name is not None:
+            self.reset_world(self.world(world_name), api)
+            return 1
+        worlds = self.every_world()
+        for world in worlds:
+            self.reset_world(world, api)
+        return len(worlds)
+
+    def reset_world(self, world: World, api: str | None = None) -> None:
+        if api is not None and api not in self.vendors:
+            raise ConfigError(f"no API named {api!r} is served")
+        with world.lock:
+            for slug in [api] if api else list(self.vendors):
+                world.jobs.discard(slug)
+                self._fill(world, slug)
+            # Failures asked for the next jobs go with the jobs they were meant for.
+            for key in [k for k in world.fail_next if api is None or k[0] == api]:
+                del world.fail_next[key]
+            world.coverage.clear(api)
 
     def snapshot(self, world: World) -> dict[str, Any]:
         with world.lock:
@@ -298,8 +394,8 @@ class Runtime:
         """Move the clock and run what became due, in every world."""
         self.clock.advance(seconds)
         ran: list[Job] = []
-        for name in self.worlds():
-            ran.extend(self.tick(self.world(name)))
+        for world in self.every_world():
+            ran.extend(self.tick(world))
         return ran
 
 

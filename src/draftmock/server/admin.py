@@ -11,10 +11,10 @@ import json
 import logging
 import math
 import traceback
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
@@ -60,6 +60,7 @@ VIOLATION_HEADER = "x-draftmock-violation"
 # The clock and every timestamp are rendered as ISO 8601: nothing after 9999-12-31T23:59:59Z.
 LATEST_INSTANT = 253_402_300_799.0
 MAX_BODY_DEPTH = 64
+T = TypeVar("T")
 
 
 class Refusal(Exception):
@@ -189,6 +190,13 @@ def build_admin(
     snapshots: MutableMapping[tuple[str, str], dict[str, Any]] = (
         app.durable.snapshots() if app.durable is not None else {}
     )
+    if app.durable is None:  # an evicted session's snapshots go with it (a store keeps them)
+
+        def forget_snapshots(session: str) -> None:
+            for key in [k for k in snapshots if k[0] == session]:
+                snapshots.pop(key, None)
+
+        runtime.on_evict.append(forget_snapshots)
     contract = ControlContract()
     control_spec = contract.document.raw
 
@@ -232,6 +240,14 @@ def build_admin(
         session = request.headers.get("x-draftmock-session")
         operation_id = op if isinstance(op, str) else op.operation_id
         return app.durable.control(operation_id, request.method, session)
+
+    async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker thread, so the event loop serves other requests meanwhile.
+        With a state store it stays on the loop: the call's store transaction is held around it,
+        and other requests would wait on that transaction from the loop itself."""
+        if app.durable is not None:
+            return fn(*args)
+        return await anyio.to_thread.run_sync(fn, *args)
 
     def world_of(request: Request) -> World:
         return runtime.world(request.headers.get("x-draftmock-session"))
@@ -280,9 +296,7 @@ def build_admin(
             runtime.clock.set(instant)
         else:
             raise Refusal(404, f"unknown clock action {action!r}")
-        ran = [
-            job.describe() for name in runtime.worlds() for job in runtime.tick(runtime.world(name))
-        ]
+        ran = [job.describe() for world in runtime.every_world() for job in runtime.tick(world)]
         return {**clock_state(), "ran": ran}
 
     # -- jobs and progression ------------------------------------------------------------
@@ -471,10 +485,24 @@ def build_admin(
     # -- state ---------------------------------------------------------------------------
 
     async def reset(request: Request) -> Any:
+        """The named session's state (default: the default state) back to the fixtures; every
+        session's only with ``{"all": true}``. Worlds are rebuilt in a worker thread, each
+        locked only while its own state is rebuilt, so other requests go on meanwhile."""
         body = await json_body(request)
+        api = body.get("api")
+        if api is not None and api not in runtime.vendors:
+            raise Refusal(400, f"no API named {api!r} is served")
         session = request.headers.get("x-draftmock-session")
-        runtime.reset(body.get("api"), session or None)
-        return {"reset": body.get("api") or "all", "world": session or "default"}
+        if body.get("all"):
+            if session:
+                raise Refusal(
+                    400, '{"all": true} resets every session: send it without X-Draftmock-Session'
+                )
+            count = await off_loop(runtime.reset, api, None)
+            return {"reset": api or "all", "world": None, "worlds": count}
+        world = world_of(request)
+        await off_loop(runtime.reset_world, world, api)
+        return {"reset": api or "all", "world": world.name, "worlds": 1}
 
     async def state(request: Request) -> Any:
         world = world_of(request)
@@ -554,7 +582,7 @@ def build_admin(
             raise Refusal(400, 'send {"fixture": {...}, "api": ...} or {"path": "file.yaml"}')
         # Read, parsed, validated and loaded in a worker thread: the event loop (every other
         # request) never waits on a disk or a large fixture.
-        loaded = await anyio.to_thread.run_sync(load)
+        loaded = await off_loop(load)
         return {"world": world.name, "loaded": loaded}
 
     # -- documents and pages -------------------------------------------------------------

@@ -70,6 +70,8 @@ class DraftmockApp:
             for slug in runtime.vendors
         }
         if durable is not None:
+            # Sessions live in the store, and control calls sweep them all: none is evicted.
+            runtime.max_sessions = None
             durable.open(self._replay)  # replays the store's log through the pipelines above
         self.admin: ASGIApp = build_admin(
             self, admin_token=admin_token, allowed_hosts=allowed_hosts
@@ -184,7 +186,9 @@ class DraftmockApp:
             await asyncio.sleep(outcome.delay)
         payload = await send_reply(send, outcome.reply)
         op_id = outcome.operation.operation_id if outcome.operation else None
-        world = self.runtime.world(request.session)
+        # A request that created no session (unknown route, refused credentials) is kept in
+        # the default world's journal, under the session it named.
+        world = self.runtime.existing_world(request.session) or self.runtime.world()
         world.journal.record(
             at=self.runtime.clock.now(),
             method=request.method,
@@ -193,7 +197,7 @@ class DraftmockApp:
             operation_id=op_id,
             status=outcome.reply.status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            session=world.name,
+            session=request.session or world.name,
             fault=outcome.fault,
             query=request.query_string,
             request=Message.of(headers, body),

@@ -63,6 +63,7 @@ class Outcome:
     delay: float = 0.0  # injected latency, waited out by the ASGI layer (never under the lock)
     fault: str | None = None  # id of the fault rule that answered
     session: str = ""
+    admitted: bool = False  # the caller's credentials let it reach the operation
 
 
 class ApiPipeline:
@@ -105,7 +106,24 @@ class ApiPipeline:
                 body = {"draftmock_error": "state store", "message": f"not saved: {exc}"}
                 return Outcome(Reply(500, body, {VIOLATION_HEADER: "state store failure"}), op)
             return outcome
-        world = self.runtime.world(request.session)
+        world = self.runtime.existing_world(request.session)
+        if world is not None:
+            return self._handle_in(world, op, raw_path, request)
+        # A new session is created only for a request its credentials admit to an operation:
+        # it runs on a fresh world that is kept only then (unknown routes, 401s leave nothing).
+        with self.runtime.creating():
+            world = self.runtime.existing_world(request.session)
+            if world is not None:
+                return self._handle_in(world, op, raw_path, request)
+            world = self.runtime.new_world(request.session)
+            outcome = self._handle_in(world, op, raw_path, request)
+            if outcome.admitted:
+                self.runtime.adopt(world)
+            return outcome
+
+    def _handle_in(
+        self, world: World, op: Operation, raw_path: dict[str, str], request: Request
+    ) -> Outcome:
         with world.lock:
             return self._handle_at(op, raw_path, request, world, self.runtime.clock.now())
 
@@ -143,6 +161,7 @@ class ApiPipeline:
         try:
             admission = self.vendor.authenticate(ctx, self._auth_input(op, request))
             admitted = admission.headers
+            outcome.admitted = True
             call, violations = self._parse(ctx, op, raw_path, request, admission.principal)
             reply = self._answer(ctx, op, call, violations, request, world, outcome)
         except VendorError as error:
