@@ -230,8 +230,9 @@ class World:
         path: dict[str, Any] | None = None,
         body: Any = None,
         headers: dict[str, str] | None = None,
+        principal: Any = None,
     ) -> Reply:
-        call = Call(op_id, path or {}, {}, headers or {}, body, None)
+        call = Call(op_id, path or {}, {}, headers or {}, body, principal)
         if op_id in self.rules.status_operations():
             self.scheduler.polled("books", self.now)
         self.tick()
@@ -402,3 +403,12 @@ def test_a_parent_named_in_the_body() -> None:
     assert handle(ctx, Call("draftFor", {}, {}, {}, {"group": 7}, None)).status == 201
     assert handle(ctx, Call("draftFor", {}, {}, {}, {"group": 7}, None)).status == 409
     assert handle(ctx, Call("draftFor", {}, {}, {}, {"group": 8}, None)).status == 201
+
+
+def test_idempotency_keys_belong_to_their_caller(world: World) -> None:
+    key = {"idempotency-key": "shared"}
+    alice = world.call("createDraft", {"bookId": "b1"}, {"title": "A"}, key, {"api_key": "a"})
+    bob = world.call("createDraft", {"bookId": "b2"}, {"title": "B"}, key, {"api_key": "b"})
+    assert (alice.status, bob.status) == (201, 201)  # not a mismatch: another caller's key
+    again = world.call("createDraft", {"bookId": "b1"}, {"title": "A"}, key, {"api_key": "a"})
+    assert again.body == alice.body

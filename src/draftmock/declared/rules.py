@@ -317,7 +317,8 @@ class Rules:
                 return inner(ctx, call)
             seen = _bucket(state_of(ctx.backend), "idempotency", d.operation_id)
             fingerprint = _fingerprint(call, d.idempotency_field)
-            first = seen.get(str(key))
+            key = _scoped(call.principal, str(key))
+            first = seen.get(key)
             if first is not None:
                 if first["fingerprint"] != fingerprint:
                     status = d.mismatch_status or _first_documented(self.shaper, d.operation_id)
@@ -335,7 +336,7 @@ class Rules:
                 )
             reply = inner(ctx, call)
             if reply.status < 500 and not isinstance(reply.body, bytes | bytearray):
-                seen[str(key)] = {
+                seen[key] = {
                     "fingerprint": fingerprint,
                     "status": reply.status,
                     "body": copy.deepcopy(reply.body),
@@ -349,6 +350,14 @@ class Rules:
 
 def _first_documented(shaper: Shaper, operation_id: str) -> int:
     return next((s for s in (409, 422, 400) if shaper.documents(operation_id, s)), 409)
+
+
+def _scoped(principal: Any, key: str) -> str:
+    """Keys are the caller's own: the same key from another credential is another key."""
+    if principal is None:
+        return key
+    text = json.dumps(principal, sort_keys=True, default=str)
+    return f"{hashlib.sha256(text.encode()).hexdigest()[:16]}:{key}"
 
 
 def _fingerprint(call: Call, key_field: str | None) -> str:
