@@ -91,3 +91,22 @@ def test_seed_001_responses_match(seed: str) -> None:
     assert len(errors) == 7
     for name, code in errors.items():
         assert op["responses"][code]["$ref"] == f"#/components/responses/{name}"
+
+
+def test_one_pin_for_boto3_and_botocore_and_the_generated_document() -> None:
+    """The base install pins boto3 and botocore to the model specs/agentcore.yaml came from; no
+    extra pins them again to something else."""
+    import tomllib
+
+    project = tomllib.loads((SCRIPT.parents[1] / "pyproject.toml").read_text())["project"]
+    pins = {
+        name: version
+        for requirement in project["dependencies"]
+        for name, _, version in [requirement.partition("==")]
+        if name in ("boto3", "botocore")
+    }
+    model = committed()["info"]["x-botocore-version"]
+    assert pins == {"boto3": model, "botocore": model}
+    for extra, requirements in project["optional-dependencies"].items():
+        named = [r for r in requirements if re.match(r"(boto3|botocore)\b", r)]
+        assert not named, f"the {extra} extra pins {named} again"
