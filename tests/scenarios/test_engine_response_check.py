@@ -78,3 +78,89 @@ def test_the_unbroken_operations_still_answer(served: tuple[bool, str]) -> None:
     rows = httpx.get(base + "/api/public/v2/datasets/456/rows", headers=KEY)
     assert rows.status_code == 200
     assert "x-draftmock-violation" not in rows.headers
+
+
+def _no_body(ctx: Any, call: Call) -> Reply:
+    return Reply(200, None)
+
+
+def _plain_text(ctx: Any, call: Call) -> Reply:
+    return Reply(200, "rows", media_type="text/plain")
+
+
+def _crash(ctx: Any, call: Call) -> Reply:
+    raise RuntimeError("the handler broke")
+
+
+def _body_on_204(ctx: Any, call: Call) -> Reply:
+    return Reply(204, {"deleted": True})
+
+
+def replaced(runtime: Runtime, api: str, **handlers: Any) -> Runtime:
+    vendor = runtime.vendors[api]
+    table = OperationTable()
+    table.handlers = {**vendor.operations.handlers, **handlers}
+    runtime.vendors[api] = dataclasses.replace(vendor, operations=table)
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def defective() -> Iterator[str]:
+    runtime = replaced(
+        frozen_runtime(),
+        "promptlayer",
+        getDatasetRows=_no_body,
+        listDatasets=_plain_text,
+        createDatasetGroup=_crash,
+    )
+    replaced(runtime, "lunary", deleteDataset=_body_on_204)
+    with LiveServer(DraftmockApp(runtime)) as live:
+        yield live.url
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "violation"),
+    [
+        (
+            "GET",
+            "/promptlayer/api/public/v2/datasets/456/rows",
+            None,
+            "status 200 documents a body but none was sent",
+        ),
+        (
+            "GET",
+            "/promptlayer/api/public/v2/datasets",
+            None,
+            "media type text/plain is not documented for 200",
+        ),
+        (
+            "DELETE",
+            "/lunary/v1/datasets-v2/3f6b8d2e-1a4c-4e7b-9d5f-8c2a6e0b1d94",
+            None,
+            "status 204 documents no body but one was sent",
+        ),
+    ],
+)
+def test_a_reply_with_a_missing_undeclared_or_unknown_body_is_a_500_diagnostic(
+    defective: str, method: str, path: str, body: Any, violation: str
+) -> None:
+    headers = {**KEY, "Authorization": "Bearer 11111111-1111-4111-8111-111111111111"}
+    answer = httpx.request(method, defective + path, json=body, headers=headers)
+    assert answer.status_code == 500
+    assert answer.json()["draftmock_error"] == "contract violation"
+    assert violation in answer.headers["x-draftmock-violation"]
+
+
+def test_a_handler_that_crashes_is_a_500_naming_the_operation_and_the_error(
+    defective: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="draftmock"):
+        answer = httpx.post(
+            defective + "/promptlayer/api/public/v2/dataset-groups",
+            json={"name": "crash"},
+            headers=KEY,
+        )
+    assert answer.status_code == 500
+    message = answer.json()["message"]
+    assert "createDatasetGroup raised RuntimeError: the handler broke" in message
+    assert "the handler broke" in " ".join(r.getMessage() for r in caplog.records)
