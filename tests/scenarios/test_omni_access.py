@@ -174,3 +174,31 @@ def test_a_seeded_fixture_raises_or_disables_the_limit(mock: Mock, editor: httpx
     for _ in range(60):
         editor.get("/v1/models")
     assert editor.get("/v1/models").status_code == 429
+
+
+def test_the_cursor_walks_every_page_once(mock: Mock) -> None:
+    editor = mock.client("omni", bearer("omni-demo-editor"))
+    for n in range(5):
+        created = editor.post("/v1/documents", json={"modelId": MODEL, "name": f"Paged {n}"})
+        assert created.status_code in (200, 201), created.text
+    everything = editor.get("/v1/documents", params={"pageSize": 100}).json()
+    total = everything["pageInfo"]["totalRecords"]
+    assert total >= 6
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, str | int] = {"pageSize": 2}
+        if cursor is not None:
+            params["cursor"] = cursor
+        listed = editor.get("/v1/documents", params=params).json()
+        pages += 1
+        seen.extend(r["identifier"] for r in listed["records"])
+        assert listed["pageInfo"]["totalRecords"] == total
+        if not listed["pageInfo"]["hasNextPage"]:
+            assert listed["pageInfo"]["nextCursor"] is None
+            break
+        cursor = listed["pageInfo"]["nextCursor"]
+    assert pages == -(-total // 2) >= 3  # past page 1 and page 2
+    assert seen == [r["identifier"] for r in everything["records"]]
+    assert len(set(seen)) == total
