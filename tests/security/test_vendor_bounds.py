@@ -151,12 +151,17 @@ def test_formats_are_enforced(tmp_path: Any, version: str, fmt: str, bad: str, g
     from draftmock.spec.document import load_document
     from draftmock.spec.schema import SchemaValidator
 
-    path = tmp_path / "doc.json"
-    path.write_text(
-        json.dumps({"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}})
-    )
     schema = {"type": "object", "properties": {"value": {"type": "string", "format": fmt}}}
-    validator = SchemaValidator(load_document(path), schema)
+    raw = {
+        "openapi": version,
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {"schemas": {"Thing": schema}},
+    }
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(raw))
+    document = load_document(path)
+    validator = SchemaValidator(document, document.pointer_ref("/components/schemas/Thing"))
     assert validator.violations({"value": good}) == []
     found = validator.violations({"value": bad}, ("body",))
     assert [(v.loc, v.keyword) for v in found] == [(("body", "value"), "format")]

@@ -52,8 +52,9 @@ class Document:
 
     @cached_property
     def fast_registry(self) -> jsonschema_rs.Registry:
-        """The document for the compiled (Rust) validators; 3.0's ``nullable`` made explicit."""
-        contents = self.raw if self.is_31 else explicit_nullable(self.raw)
+        """The document for the compiled (Rust) validators; 3.0's ``nullable`` made explicit and
+        its ``format: uuid`` (which draft 4 does not know) checked as a pattern."""
+        contents = self.raw if self.is_31 else uuid_as_pattern(explicit_nullable(self.raw))
         return jsonschema_rs.Registry([(self.uri, contents)])
 
     @cached_property
@@ -156,6 +157,28 @@ def explicit_nullable(node: Any) -> Any:
             if flag and isinstance(node.get(bound), int | float):
                 result[exclusive] = result.pop(bound)
             changed = True
+    return result if changed else node
+
+
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def uuid_as_pattern(node: Any) -> Any:
+    """``format: uuid`` also as a ``pattern`` (beside any pattern already there), as
+    openapi-schema-validator's 3.0 checker decides it. Untouched subtrees are shared."""
+    if isinstance(node, list):
+        items = [uuid_as_pattern(value) for value in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if not isinstance(node, dict):
+        return node
+    result = {key: uuid_as_pattern(value) for key, value in node.items()}
+    changed = any(result[key] is not node[key] for key in node)
+    if node.get("format") == "uuid":
+        if "pattern" not in result:
+            result["pattern"] = UUID_PATTERN
+        else:
+            result["allOf"] = [*result.get("allOf", []), {"pattern": UUID_PATTERN}]
+        changed = True
     return result if changed else node
 
 

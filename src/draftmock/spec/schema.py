@@ -7,7 +7,6 @@ render them in its own error format.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,10 +23,6 @@ from openapi_schema_validator import (
 from draftmock.spec.document import Document
 
 Loc = tuple[str | int, ...]
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-# What the compiled draft-4 engine lacks, as openapi-schema-validator's 3.0 checker decides it.
-_OAS30_FORMATS = {"uuid": lambda value: _UUID.match(value) is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +76,14 @@ class SchemaValidator:
     def _compile_fast(self) -> Any:
         document = self._document
         try:
-            if document.is_31:
-                self._fast = jsonschema_rs.Draft202012Validator(
-                    self.schema, registry=document.fast_registry, validate_formats=True
-                )
-            else:  # draft 4 knows no uuid; OpenAPI 3.0 documents use it
-                self._fast = jsonschema_rs.Draft4Validator(
-                    self.schema,
-                    registry=document.fast_registry,
-                    validate_formats=True,
-                    formats=_OAS30_FORMATS,
-                )
+            fast_class = (
+                jsonschema_rs.Draft202012Validator
+                if document.is_31
+                else jsonschema_rs.Draft4Validator
+            )
+            self._fast = fast_class(
+                self.schema, registry=document.fast_registry, validate_formats=True
+            )
         except ValueError:
             # A schema the compiled engine refuses (e.g. a regex dialect it lacks): the Python
             # engine answers alone.
