@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,28 @@ class TransportLimits:
     max_connections: int = 1000
 
 
+class _RefusalLog:
+    """One warning a second at most while connections are refused, with how many were."""
+
+    def __init__(self) -> None:
+        self._since: float | None = None
+        self._count = 0
+
+    def note(self, open_connections: int) -> None:
+        now = time.monotonic()
+        self._count += 1
+        if self._since is None or now - self._since >= 1.0:
+            log.warning(
+                "refused %d connection(s): %d are open (--max-connections)",
+                self._count,
+                open_connections,
+            )
+            self._since, self._count = now, 0
+
+
+_refusals = _RefusalLog()
+
+
 class _Rejected(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -105,7 +128,7 @@ class _BoundedProtocol(HttpToolsProtocol):
         over = len(self.connections) >= self.limits.max_connections
         super().connection_made(transport)
         if over:
-            log.warning("connection refused: %d connections are open", len(self.connections))
+            _refusals.note(len(self.connections) - 1)
             self._answer(503, b"Too many connections; retry later", raw=True)
             return
         self._start_head_timer()
