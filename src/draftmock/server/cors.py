@@ -89,18 +89,21 @@ class CorsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        origin = requested_method = None
-        token_sent = False
+        origin = None
         for key, value in scope["headers"]:
             if key == b"origin":
                 origin = value.decode("latin-1")
-            elif key == b"access-control-request-method":
+                break
+        if origin is None:  # not from a page: the common case costs one scan of the headers
+            await self.app(scope, receive, send)
+            return
+        requested_method = None
+        token_sent = False
+        for key, value in scope["headers"]:
+            if key == b"access-control-request-method":
                 requested_method = value.decode("latin-1")
             elif key == b"x-draftmock-admin-token":
                 token_sent = True
-        if origin is None:
-            await self.app(scope, receive, send)
-            return
         control = is_control(scope["path"])
         if scope["method"] == "OPTIONS" and requested_method is not None:
             await self._preflight(scope, send, origin, control)
