@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import errno
 import gc
+import ipaddress
 import json
 import logging
 import socket
@@ -362,6 +363,9 @@ def serve(args: argparse.Namespace) -> int:
     for slug in runtime.vendors:
         mount = "" if slug == runtime.root_api else slug
         log.info("serving %s at %s/%s", slug, base, mount)
+    exposure = exposure_warning(args.host, args.admin_token, list(runtime.vendors))
+    if exposure:
+        log.warning("%s", exposure)
     config = uvicorn.Config(
         app,
         **uvicorn_options(app),
@@ -477,6 +481,33 @@ def bind(host: str, port: int) -> socket.socket:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
+
+
+def exposure_warning(host: str, admin_token: str | None, apis: Sequence[str]) -> str | None:
+    """What a user must know when the server listens beyond loopback without an admin token."""
+    if admin_token or _is_loopback_host(host):
+        return None
+    where = "every interface" if host in ("0.0.0.0", "::", "") else host
+    return (
+        f"listening on {where} without --admin-token: the APIs ({', '.join(apis)}), the landing "
+        "and dashboard pages, /__draftmock/health, the API documents and signed download links "
+        "answer anyone who can reach this machine; the control API calls under /__draftmock/ "
+        "(clock, jobs, faults, progression, state, snapshots, seed, reset, sessions, requests, "
+        "coverage) stay loopback-only, so the dashboard works only on this machine. Start with "
+        "--admin-token TOKEN to use them from elsewhere (sent as X-Draftmock-Admin-Token)."
+    )
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: it may resolve beyond loopback
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 def _url_host(host: str) -> str:

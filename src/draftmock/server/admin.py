@@ -172,6 +172,8 @@ class ControlContract:
 def _within_range(instant: float) -> None:
     if instant > LATEST_INSTANT:
         raise Refusal(400, f"the clock cannot move past {iso(LATEST_INSTANT)}")
+    if instant < 0:
+        raise Refusal(400, f"the clock cannot be set before {iso(0)}")
 
 
 def _api_filter(request: Request, body: dict[str, Any], apis: Any) -> str | None:
