@@ -1,7 +1,7 @@
 """Throughput, latency and memory of draftmock beside Stoplight Prism, in one run.
 
     python bench/run.py [--scenario create-draft|create-group] [--duration 10] [--connections 32]
-                        [--rounds 3] [--only draftmock|prism]
+                        [--rounds 3] [--servers draftmock,sqlite,sqlite-w2,postgres,prism]
 
 Needs `wrk` (Debian package) and Prism (`npm ci --prefix bench`). Both servers serve
 specs/promptlayer.yaml on loopback and receive the same requests. Prism answers its static 201
@@ -14,7 +14,10 @@ rule under the world lock, the reply built by the vendor module and validated ag
 - `create-group`: `POST /api/public/v2/dataset-groups` with a new name each request, so every
   draftmock request writes a group and its draft (201); RSS then includes the state it built.
 
-Rounds are interleaved, a fresh server process each round; medians are reported.
+Rounds are interleaved, a fresh server process each round; medians are reported. `sqlite`,
+`sqlite-w2` and `postgres` are draftmock keeping its state with `--state` (a new SQLite file or
+PostgreSQL database per round; `-w2`: `--workers 2`). PostgreSQL: the server
+DRAFTMOCK_BENCH_POSTGRES_URL names, or a throwaway cluster started for the run.
 """
 
 from __future__ import annotations
@@ -23,13 +26,16 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -72,8 +78,8 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-SERVERS = {
-    "draftmock": lambda port: [
+def draftmock(*extra: str) -> Any:
+    return lambda port: [
         sys.executable,
         "-m",
         "draftmock",
@@ -81,7 +87,50 @@ SERVERS = {
         "--port",
         str(port),
         "--quiet",
-    ],
+        *extra,
+    ]
+
+
+class Stores:
+    """A new, empty store for each measured server: a SQLite file, a PostgreSQL database."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="draftmock-bench-"))
+        self.postgres_server = os.environ.get("DRAFTMOCK_BENCH_POSTGRES_URL")
+        self.postgres_dir: Path | None = None
+
+    def sqlite(self) -> str:
+        return str(self.directory / f"state-{time.monotonic_ns()}.db")
+
+    def postgres(self) -> str:
+        if self.postgres_server is None:  # a throwaway cluster for this run
+            sys.path.insert(0, str(ROOT))
+            from tests.support import postgres
+
+            self.postgres_dir = postgres.new_directory()
+            self.postgres_server = postgres.start(self.postgres_dir)
+        import psycopg
+
+        name = f"bench_{time.monotonic_ns()}"
+        with psycopg.connect(self.postgres_server, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        return self.postgres_server.rsplit("/", 1)[0] + f"/{name}"
+
+    def close(self) -> None:
+        if self.postgres_dir is not None:
+            from tests.support import postgres
+
+            postgres.stop(self.postgres_dir)
+            shutil.rmtree(self.postgres_dir, ignore_errors=True)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+STORES = Stores()
+SERVERS = {
+    "draftmock": draftmock(),
+    "sqlite": lambda port: draftmock("--state", STORES.sqlite())(port),
+    "sqlite-w2": lambda port: draftmock("--state", STORES.sqlite(), "--workers", "2")(port),
+    "postgres": lambda port: draftmock("--state", STORES.postgres())(port),
     "prism": lambda port: [
         str(BENCH / "node_modules" / ".bin" / "prism"),
         "mock",
@@ -94,7 +143,7 @@ SERVERS = {
         "silent",
     ],
 }
-BASE = {"draftmock": "/promptlayer", "prism": ""}
+BASE = dict.fromkeys(SERVERS, "/promptlayer") | {"prism": ""}
 
 
 def wrk(url: str, script: str, duration: int, connections: int) -> dict[str, float]:
@@ -157,13 +206,23 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=sorted(SERVERS))
+    parser.add_argument(
+        "--servers",
+        default="draftmock,prism",
+        help=f"comma-separated, from {', '.join(SERVERS)} (default draftmock,prism); "
+        "sqlite, sqlite-w2 and postgres are draftmock with --state (w2: --workers 2)",
+    )
     args = parser.parse_args()
-    names = [args.only] if args.only else list(SERVERS)
+    names = args.servers.split(",")
+    if unknown := set(names) - set(SERVERS):
+        parser.error(f"unknown server(s): {', '.join(sorted(unknown))}")
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
-    for _ in range(args.rounds):
-        for name in names:
-            runs[name].append(measure(name, args.scenario, args.duration, args.connections))
+    try:
+        for _ in range(args.rounds):
+            for name in names:
+                runs[name].append(measure(name, args.scenario, args.duration, args.connections))
+    finally:
+        STORES.close()
     summary = {
         name: {key: statistics.median(r[key] for r in results) for key in results[0]}
         for name, results in runs.items()
@@ -184,6 +243,10 @@ def main() -> int:
         print(
             f"throughput ratio draftmock/prism: {summary['draftmock']['rps'] / summary['prism']['rps']:.2f}"
         )
+    for name in ("sqlite", "sqlite-w2", "postgres"):
+        if name in summary and "draftmock" in summary:
+            ratio = summary[name]["rps"] / summary["draftmock"]["rps"]
+            print(f"throughput ratio {name}/in-memory: {ratio:.2f}")
     out = BENCH / "results"
     out.mkdir(exist_ok=True)
     (out / f"{args.scenario}-{int(time.time())}.json").write_text(

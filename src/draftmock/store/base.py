@@ -52,6 +52,10 @@ class Transaction(Protocol):
 
     def world(self, name: str) -> WorldRow | None: ...
 
+    def world_and_clock(self, name: str) -> tuple[WorldRow | None, str | None]:
+        """``world(name)`` and ``meta("clock")`` at once."""
+        ...
+
     def create_world(self, name: str, checkpoint: bytes) -> WorldRow:
         """A new world whose state is ``checkpoint`` (sequence number 0)."""
         ...

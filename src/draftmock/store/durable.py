@@ -127,8 +127,8 @@ class Durable:
         tx.set_meta("clock", text)
         self._clock_seen = text
 
-    def _sync_clock(self, tx: Transaction) -> None:
-        text = tx.meta("clock")
+    def _sync_clock(self, tx: Transaction, text: str | None = None) -> None:
+        text = text or tx.meta("clock")
         if text is not None and text != self._clock_seen:
             saved = orjson.loads(text)
             self.runtime.clock.adopt(saved["frozen_at"], saved["offset"])
@@ -138,13 +138,17 @@ class Durable:
 
     def _catch_up(self, tx: Transaction, name: str) -> World:
         """This process's copy of world ``name``, as of the store's newest entry."""
-        row = tx.world(name)
+        return self._caught_up(tx, name, tx.world(name))[0]
+
+    def _caught_up(
+        self, tx: Transaction, name: str, row: WorldRow | None
+    ) -> tuple[World, WorldRow]:
         track = self._tracks.get(name)
         if row is None:
             world = self.runtime.fresh_world(name)
             row = tx.create_world(name, codec.world_checkpoint(world, self.runtime.clock.now()))
             self._tracks[name] = _Track(row.id, row.head, self.runtime.clock.now())
-            return world
+            return world, row
         if track is None or track.world_id != row.id or track.seq < row.checkpoint_seq:
             world = self._load_checkpoint(tx, row)
             track = self._tracks[name]
@@ -155,7 +159,7 @@ class Durable:
                 for entry in tx.entries(row, track.seq):
                     track.last_now = self._replay(world, entry.kind, entry.data, entry.body)
                     track.seq = entry.seq
-        return world
+        return world, row
 
     def _load_checkpoint(self, tx: Transaction, row: WorldRow) -> World:
         try:
@@ -209,9 +213,16 @@ class Durable:
         track.seq = row.head
 
     def _append(
-        self, tx: Transaction, name: str, kind: str, data: dict[str, Any], body: bytes
+        self,
+        tx: Transaction,
+        name: str,
+        kind: str,
+        data: dict[str, Any],
+        body: bytes,
+        row: WorldRow | None = None,
     ) -> None:
-        row = tx.world(name)
+        """Log an entry; ``row``: the world's row as read in this transaction, if at hand."""
+        row = row or tx.world(name)
         track = self._tracks[name]
         assert row is not None and row.head == track.seq
         tx.append(row, kind, codec.dumps(data), body)
@@ -229,15 +240,17 @@ class Durable:
         name = session or DEFAULT_WORLD
         try:
             with self.store.transaction(name) as tx:
-                self._sync_clock(tx)
-                world = self._catch_up(tx, name)
+                found, clock = tx.world_and_clock(name)  # one round trip on the common path
+                self._sync_clock(tx, clock)
+                world, row = self._caught_up(tx, name, found)
                 track = self._tracks[name]
                 with world.lock:
                     writing = Writing(world, max(self.runtime.clock.now(), track.last_now))
                     yield writing
                     if writing.entry is not None:
                         data, body = writing.entry
-                        self._append(tx, name, "request", {**data, "now": writing.now}, body)
+                        entry = {**data, "now": writing.now}
+                        self._append(tx, name, "request", entry, body, row)
         except BaseException:
             self._forget(name)
             raise

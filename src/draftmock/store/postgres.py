@@ -30,15 +30,19 @@ class PostgresStore:
                 "--state postgresql://...: needs psycopg (pip install 'draftmock[postgres]')"
             ) from exc
         self._psycopg: Any = psycopg
-        try:
-            self._db = psycopg.connect(url, autocommit=False)
-        except psycopg.Error as exc:
-            raise StoreError(f"--state {self.url}: cannot connect: {exc}".strip()) from exc
+        self._url = url
+        self._db = self._connect()
         self._thread_lock = threading.RLock()
         self._active: SqlTransaction | None = None
         with self.transaction(None) as tx:
             for statement in schema("BYTEA", "BIGSERIAL"):
                 tx.cur.execute(statement)
+
+    def _connect(self) -> Any:
+        try:
+            return self._psycopg.connect(self._url, autocommit=False)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"--state {self.url}: cannot connect: {exc}".strip()) from exc
 
     @contextmanager
     def transaction(self, scope: str | None) -> Iterator[SqlTransaction]:
@@ -46,6 +50,8 @@ class PostgresStore:
             if self._active is not None:
                 yield self._active
                 return
+            if self._db.broken or self._db.closed:  # the server restarted or the link dropped
+                self._db = self._connect()
             try:
                 with self._db.transaction(), self._db.cursor() as cur:
                     if scope is None:

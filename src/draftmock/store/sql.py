@@ -84,6 +84,19 @@ class SqlTransaction:
         row = self.cur.fetchone()
         return None if row is None else WorldRow(*row)
 
+    def world_and_clock(self, name: str) -> tuple[WorldRow | None, str | None]:
+        self.cur.execute(
+            self._q(
+                f"SELECT {_WORLD}, (SELECT value FROM draftmock_meta WHERE key = 'clock') "
+                "FROM draftmock_worlds WHERE name = ?"
+            ),
+            (name,),
+        )
+        row = self.cur.fetchone()
+        if row is None:
+            return None, self.meta("clock")
+        return WorldRow(*row[:-1]), row[-1]
+
     def create_world(self, name: str, checkpoint: bytes) -> WorldRow:
         self.cur.execute(
             self._q(
