@@ -422,9 +422,9 @@ def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.soc
             uvicorn.Server(config).run(sockets=[listener])
             os._exit(0)
         children.append(pid)
+    base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
     listener.close()
     log = logging.getLogger("draftmock")
-    base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
     log.info("%d workers serving on %s", args.workers, base)
 
     def stop(signum: int, frame: Any) -> None:
