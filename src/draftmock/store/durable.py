@@ -72,6 +72,8 @@ class Durable:
         self.replay_request: Replayer | None = None  # the server's: it owns the pipelines
         self._tracks: dict[str, _Track] = {}
         self._clock_seen: str | None = None
+        # A session evicted from memory (--max-sessions) stays in the store: reload it on use.
+        runtime.on_evict.append(self._forget)
 
     # -- start-up ---------------------------------------------------------------------------
 
