@@ -54,7 +54,11 @@ def _phases(text: str) -> list[str]:
 
 
 def _target_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("api", help="the API to check, e.g. promptlayer")
+    parser.add_argument(
+        "api",
+        nargs="?",
+        help="the API to check, e.g. promptlayer (conform: default, the name of --spec's file)",
+    )
     parser.add_argument(
         "--header",
         dest="headers",
@@ -147,8 +151,19 @@ def run(args: argparse.Namespace) -> int:
     from draftmock.conformance.gate import ALL_PHASES, ConformOptions, UsageError
     from draftmock.errors import MockError
 
+    api = args.api
+    if api is None:
+        spec = getattr(args, "spec", None)
+        if args.command != "conform" or spec is None:
+            print(
+                f"draftmock {args.command}: name the API to check (or give --spec)", file=sys.stderr
+            )
+            return 2
+        from draftmock.assembly import api_name
+
+        api = api_name(spec)
     options = ConformOptions(
-        api=args.api,
+        api=api,
         base_url=args.base_url,
         headers=dict(args.headers),
         api_key=args.api_key,

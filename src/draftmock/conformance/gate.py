@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -86,22 +87,26 @@ def mock_server(
     api: str,
     app_factory: Callable[[], Any] | None = None,
     options: Mapping[str, Any] | None = None,
+    document: Path | None = None,
 ) -> Iterator[str]:
     """The mock, in-process on a free port, with ``options`` as the API's settings options;
-    yields its root URL."""
+    yields its root URL. ``document``: serve it (at the root) instead of a built-in API."""
     from draftmock.assembly import build_runtime
     from draftmock.clock import VirtualClock
     from draftmock.server.app import DraftmockApp
     from draftmock.testing import LiveServer
     from draftmock.vendors._kit import Settings
 
-    if app_factory is None:
+    if app_factory is None and document is not None:
+        runtime = build_runtime(documents=[(api, document)], clock=VirtualClock(frozen=True))
+        app: Any = DraftmockApp(runtime)
+    elif app_factory is None:
         runtime = build_runtime(
             apis=[api],
             clock=VirtualClock(frozen=True),
             settings=Settings(options={api: dict(options)} if options else {}),
         )
-        app: Any = DraftmockApp(runtime)
+        app = DraftmockApp(runtime)
     else:
         app = app_factory()
     server = LiveServer(app)
@@ -162,7 +167,9 @@ def conform(
         from draftmock.vendors import VENDORS
 
         if options.api not in VENDORS:
-            raise UsageError(f"the mock does not serve {options.api!r} yet; pass --base-url")
+            if options.spec is None:
+                raise UsageError(f"no built-in API {options.api!r}; give --spec or --base-url")
+            return _conform_generated(options, spec, stream)
         return _conform_in_process(options, spec, stream, app_factory)
     return _conform_at(options, spec, checked_url(options.base_url), stream, in_process=False)
 
@@ -211,6 +218,28 @@ def _conform_in_process(
         report.notes += [n for n in later.notes if n not in report.notes]
         report.connection_error = report.connection_error or later.connection_error
     report.phases = list(options.phases)
+    return report
+
+
+def _conform_generated(options: ConformOptions, spec: Path, stream: TextIO) -> GateReport:
+    """Any document: the Schemathesis phases against it served in-process by the generated
+    tier (at the root), with the document as served (bundled, and with links from each create to
+    its item's operations when it declares none, so the stateful phase chains them)."""
+    st_phases = [p for p in options.phases if p in SCHEMATHESIS_PHASES]
+    with mock_server(options.api, document=spec) as root, tempfile.TemporaryDirectory() as scratch:
+        served = httpx.get(f"{root}/__draftmock/specs/{options.api}", timeout=60)
+        served.raise_for_status()
+        copy = Path(scratch) / f"{options.api}.json"
+        copy.write_bytes(served.content)
+        report = _conform_at(
+            replace(options, phases=st_phases, spec=copy), copy, root, stream, in_process=True
+        )
+    report.spec = str(spec)
+    report.phases = list(options.phases)
+    if "behaviour" in options.phases:
+        report.notes.append(
+            f"no behaviour scenarios for {options.api}: its state is inferred from the document"
+        )
     return report
 
 

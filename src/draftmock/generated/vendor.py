@@ -108,9 +108,12 @@ def build_vendor(
     ) -> Reply:
         plan = api.plans[op_id]
         message = "; ".join(v.describe() for v in violations[:5])
-        if documents_any(plan.responses, [400, 422]):
+        statuses = [400, 422]
+        if all(v.loc[:1] == ("path",) for v in violations):
+            statuses.append(404)  # no resource has an identifier like that: it is not found
+        if documents_any(plan.responses, statuses):
             reply = error_reply(
-                api.values, plan.pointer, plan.responses, [400, 422], message, seeded_rng(op_id)
+                api.values, plan.pointer, plan.responses, statuses, message, seeded_rng(op_id)
             )
             if reply is not None:
                 return reply
