@@ -4,6 +4,7 @@ pending job now, advance the clock) through the control API."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,7 +53,7 @@ def test_a_new_draft_appears_in_the_state_view(page: Any, mock: tuple[Runtime, s
     assert created.status_code == 201
     draft = created.json()["draft_dataset_id"]
     # Another client's request: the journal event makes the page reload the state.
-    row = page.locator("table[data-kind=Dataset] tr", has_text=str(draft))
+    row = page.locator("table[data-kind=Dataset] td:first-child", has_text=re.compile(f"^{draft}$"))
     row.first.wait_for()
     assert row.count() >= 1
     page.check("#state-json")
@@ -157,3 +158,28 @@ def test_faults_and_snapshots_are_managed_from_the_page(
     assert "clean" in httpx.get(f"{url}/__draftmock/snapshots").json()["snapshots"]
     page.click("tr[data-snapshot=clean] >> text=Delete")
     page.wait_for_selector("tr[data-snapshot=clean]", state="detached")
+
+
+def test_a_session_is_picked_reset_and_deleted(page: Any, mock: tuple[Runtime, str]) -> None:
+    runtime, url = mock
+    alice = {"X-Draftmock-Session": "alice"}
+    created = httpx.post(
+        f"{url}{V2}/dataset-versions/create-draft",
+        json={"dataset_group_id": 123},
+        headers={**KEY, **alice},
+    )
+    assert created.status_code == 201
+    draft = created.json()["draft_dataset_id"]
+    page.on("dialog", lambda dialog: dialog.accept())
+    _open(page, url, "state")
+    page.select_option("#session", "alice")
+    page.select_option("#state-api", "promptlayer")
+    row = page.locator("table[data-kind=Dataset] td:first-child", has_text=re.compile(f"^{draft}$"))
+    row.first.wait_for()
+    page.click("#reset")
+    row.first.wait_for(state="detached")
+    assert "alice" in runtime.worlds()
+    page.click("#delete-session")
+    page.wait_for_function("() => document.getElementById('session').value === 'default'")
+    assert "alice" not in runtime.worlds()
+    assert "alice" not in page.inner_text("#session")

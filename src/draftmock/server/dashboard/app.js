@@ -40,18 +40,19 @@ function say(text, error = false) {
   message.className = error ? "error" : "";
 }
 
-function headers(json) {
+function headers(json, everySession = false) {
   const sent = {};
-  if (ui.session !== "default") sent["X-Draftmock-Session"] = ui.session;
+  if (ui.session !== "default" && !everySession) sent["X-Draftmock-Session"] = ui.session;
   if (ui.token) sent["X-Draftmock-Admin-Token"] = ui.token;
   if (json) sent["Content-Type"] = "application/json";
   return sent;
 }
 
-async function call(method, path, body) {
+// Calls that name no session (listing sessions, resetting all) pass everySession.
+async function call(method, path, body, everySession = false) {
   const response = await fetch(API + path, {
     method,
-    headers: headers(body !== undefined),
+    headers: headers(body !== undefined, everySession),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await response.json().catch(() => null);
@@ -63,9 +64,9 @@ async function call(method, path, body) {
   return data;
 }
 
-async function act(method, path, body, done) {
+async function act(method, path, body, done, everySession = false) {
   try {
-    const data = await call(method, path, body);
+    const data = await call(method, path, body, everySession);
     say(`${method} ${API}${path}: done`);
     if (done) done(data);
     await refresh();
@@ -297,7 +298,7 @@ async function follow() {
             if (at > 0) fields[line.slice(0, at)] = (fields[line.slice(0, at)] || "") + line.slice(at + 2);
           }
           if (fields.event === "request" && fields.data) arrived(JSON.parse(fields.data));
-          if (fields.event === "gone") { say(`session ${ui.session} was deleted`, true); ui.stream = null; }
+          if (fields.event === "gone" && ui.stream === mine) { say(`session ${ui.session} was deleted`, true); ui.stream = null; }
         }
       }
       reader.cancel().catch(() => {});
@@ -455,6 +456,15 @@ async function start() {
   $("advance").addEventListener("click", () => act("POST", "/clock/advance", { seconds: Number($("advance-seconds").value) || 0 }));
   $("reset").addEventListener("click", () => {
     if (confirm(`Reset session "${ui.session}" to its fixtures?`)) act("POST", "/reset", {});
+  });
+  $("reset-all").addEventListener("click", () => {
+    if (confirm("Reset every session, the default state included, to the fixtures?")) act("POST", "/reset", { all: true }, null, true);
+  });
+  $("delete-session").addEventListener("click", () => {
+    if (ui.session === "default") return say("the default state cannot be deleted: reset it instead", true);
+    if (confirm(`Forget session "${ui.session}" (state, jobs, journal, snapshots)?`)) {
+      act("DELETE", `/sessions/${encodeURIComponent(ui.session)}`, undefined, () => switchSession("default"), true);
+    }
   });
   $("state-api").addEventListener("change", renderRecords);
   $("state-json").addEventListener("change", renderRecords);
