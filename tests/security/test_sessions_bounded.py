@@ -53,6 +53,26 @@ def test_refused_and_unrouted_requests_create_no_session(mock: Mock) -> None:
     httpx.delete(f"{mock.url}/__draftmock/sessions/ghost-0")
 
 
+def test_control_reads_create_no_session(mock: Mock) -> None:
+    before = sessions(mock.runtime)
+    peek = {"X-Draftmock-Session": "peek"}
+    for path in ("jobs", "requests", "coverage", "faults", "progression", "state", "snapshots"):
+        assert httpx.get(f"{mock.url}/__draftmock/{path}", headers=peek).status_code == 200
+    assert httpx.get(f"{mock.url}/__draftmock/blobs/nothing", headers=peek).status_code in (
+        403,
+        404,
+    )
+    assert sessions(mock.runtime) == before
+    assert (
+        httpx.post(
+            f"{mock.url}/__draftmock/snapshots", json={"name": "s"}, headers=peek
+        ).status_code
+        == 201
+    )
+    assert sessions(mock.runtime) == before | {"peek"}  # a change creates it
+    httpx.delete(f"{mock.url}/__draftmock/sessions/peek")
+
+
 def test_a_first_request_that_changes_state_keeps_its_change(mock: Mock) -> None:
     named = {"X-Draftmock-Session": "first-write", **KEY}
     made = httpx.post(

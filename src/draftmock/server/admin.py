@@ -252,7 +252,12 @@ def build_admin(
         return await anyio.to_thread.run_sync(fn, *args)
 
     def world_of(request: Request) -> World:
-        return runtime.world(request.headers.get("x-draftmock-session"))
+        """The world a call names. A read (GET) of a session that does not exist answers from a
+        fresh world without keeping it: looking never creates a session (a store creates it)."""
+        name = request.headers.get("x-draftmock-session")
+        if request.method == "GET" and app.durable is None:
+            return runtime.existing_world(name) or runtime.new_world(name)
+        return runtime.world(name)
 
     async def json_body(request: Request) -> dict[str, Any]:
         """The body the contract check parsed and validated."""
