@@ -119,11 +119,23 @@ def test_more_than_1000_examples_per_call_is_refused(ac: Any) -> None:
         examples=[{"exampleId": f"id{i}", **example("U")} for i in range(1001)],
     )
     assert (code, response["fieldList"][0]["name"]) == ("ValidationException", "examples")
-    # Exactly 1000 is allowed.
-    added = ac.add_dataset_examples(
-        datasetId=FIXTURE_DATASET, source=inline(*[example(f"E{i}") for i in range(1000)])
+
+
+def test_the_draft_holds_at_most_1000_examples(mock: Mock, ac: Any) -> None:
+    """StartDatasetGeneration's documentation: "The draft can hold at most 1,000 examples"."""
+    full = ac.create_dataset(
+        datasetName="full",
+        schemaType=PREDEFINED,
+        source=inline(*map(example, map(str, range(1000)))),
+    )["datasetId"]
+    mock.advance(ASYNC_DELAY)
+    assert ac.get_dataset(datasetId=full)["exampleCount"] == 1000
+    code, http, response = error_of(
+        ac.add_dataset_examples, datasetId=full, source=inline(example("one more"))
     )
-    assert added["addedCount"] == 1000
+    assert (code, http) == ("ServiceQuotaExceededException", 402)
+    assert "MAX_EXAMPLES_PER_DATASET" in response["Error"]["Message"]
+    assert "at most 1000 examples" in response["Error"]["Message"]
 
 
 def test_conflicts_follow_the_status(mock: Mock, ac: Any) -> None:

@@ -84,8 +84,12 @@ def _schedule(ctx: Ctx, kind: str, dataset: Dataset, account: Account, **payload
     )
 
 
+# StartDatasetGeneration's documentation: "The draft can hold at most 1,000 examples".
+MAX_DRAFT_EXAMPLES = 1000
+
+
 def _max_examples(ctx: Ctx) -> int:
-    return int(ctx.settings.option("agentcore", "max_examples_per_dataset", 100_000))
+    return int(ctx.settings.option("agentcore", "max_examples_per_dataset", MAX_DRAFT_EXAMPLES))
 
 
 def max_versions(ctx: Ctx) -> int:
