@@ -251,3 +251,27 @@ def test_download_url_serves_jsonl_until_it_expires(mock: Mock, ac: Any) -> None
         httpx.get(ac.get_dataset(datasetId=FIXTURE_DATASET)["downloadUrl"], timeout=10).status_code
         == 200
     )
+
+
+def test_a_numbered_version_counts_its_own_examples(ac: Any, mock: Mock) -> None:
+    """After the DRAFT grows, version 1's GetDataset, ListDatasetVersions and
+    ListDatasetExamples agree: every count is version 1's."""
+    dataset_id = create(ac, mock, "counted", example("A"), example("B"))
+    ac.create_dataset_version(datasetId=dataset_id)
+    mock.advance(ASYNC_DELAY)
+    ac.add_dataset_examples(datasetId=dataset_id, source=inline(example("C")))
+    mock.advance(ASYNC_DELAY)
+    ac.create_dataset_version(datasetId=dataset_id)
+    mock.advance(ASYNC_DELAY)
+    one = ac.get_dataset(datasetId=dataset_id, datasetVersion="1")
+    assert one["exampleCount"] == 2
+    assert sum(one["exampleCountByField"].values()) >= 2
+    listed = {
+        v["datasetVersion"]: v for v in ac.list_dataset_versions(datasetId=dataset_id)["versions"]
+    }
+    assert listed["1"]["exampleCount"] == one["exampleCount"]
+    assert listed["1"]["exampleCountByField"] == one["exampleCountByField"]
+    examples = ac.list_dataset_examples(datasetId=dataset_id, datasetVersion="1")["examples"]
+    assert len(examples) == one["exampleCount"]
+    assert ac.get_dataset(datasetId=dataset_id, datasetVersion="2")["exampleCount"] == 3
+    assert ac.get_dataset(datasetId=dataset_id)["exampleCount"] == 3
