@@ -375,7 +375,7 @@ class Runtime:
             ),
             settings=self.settings,
             request_id=request_id,
-            blobs=Blobs(world.blobs, self.url_key),
+            blobs=Blobs(world.blobs, self.url_key, world.name),
         )
 
     def tick(self, world: World, now: float | None = None) -> list[Job]:

@@ -114,6 +114,19 @@ def test_a_download_url_needs_its_signature_and_expiry(mock: Mock) -> None:
     assert httpx.get(url, timeout=10).status_code == 403
 
 
+def test_a_session_download_url_opens_without_the_session_header(mock: Mock) -> None:
+    session = client(mock.url)
+    session.meta.events.register(
+        "before-sign", lambda request, **_: request.headers.add_header("X-Draftmock-Session", "s1")
+    )
+    url = httpx.URL(session.get_dataset(datasetId=FIXTURE_DATASET)["downloadUrl"])
+    assert url.params["Session"] == "s1"
+    assert httpx.get(url, timeout=10).status_code == 200
+    other = url.copy_set_param("Session", "s2")  # the session is signed with the rest
+    assert httpx.get(other, timeout=10).status_code == 403
+    mock.admin("reset", {"all": True})
+
+
 def test_polling_keeps_one_file_per_content(served: tuple[Direct, str]) -> None:
     direct, url = served
     big = [example(f"TC-{n}", "x" * 1000) for n in range(250)]  # ~250 KB of JSONL

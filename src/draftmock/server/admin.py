@@ -613,8 +613,11 @@ def build_admin(
         """A file a vendor published behind a pre-signed URL: the URL's signature is the only
         credential (as S3's), and it holds until the expiry it was signed with."""
         query = request.query_params
+        name = query.get("Session") or "default"  # the URL names its state, signed
         with control_scope("getBlob", request):
-            found = Blobs(world_of(request).blobs, runtime.url_key).open(
+            world = runtime.existing_world(name)
+            store = world.blobs if world is not None else {}
+            found = Blobs(store, runtime.url_key, name).open(
                 request.path_params["blob_id"],
                 query.get("Expires"),
                 query.get("Signature"),

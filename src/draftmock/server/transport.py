@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 if TYPE_CHECKING:
@@ -150,7 +151,18 @@ class _BoundedProtocol(HttpToolsProtocol):
                 else:
                     self._answer(431, b"The request head is larger than the server accepts")
                 return
-        super().data_received(data)
+        # uvicorn's own data_received, less its warning for every refusal: what the parser
+        # refuses is often answered normally here (send_400_response), and logged if not.
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
 
     # -- parser callbacks -------------------------------------------------------------------
 
@@ -187,6 +199,7 @@ class _BoundedProtocol(HttpToolsProtocol):
             return
         if self._in_head and self._route_unparsed():
             return
+        log.warning("a request that is not HTTP/1.1 was answered 400")
         self._answer(400, b"The request could not be parsed as HTTP/1.1")
 
     def _route_unparsed(self) -> bool:

@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from draftmock import state_codec
 from draftmock.ids import Ids
@@ -188,9 +189,10 @@ class Blobs:
 
     PATH = "/__draftmock/blobs/"
 
-    def __init__(self, store: dict[str, Blob], key: bytes) -> None:
+    def __init__(self, store: dict[str, Blob], key: bytes, world: str = "default") -> None:
         self._store = store
         self._key = key
+        self._world = world  # a session's files: its URLs name it (signed), no header needed
 
     def publish(self, content: bytes, media_type: str, expires_at: float, now: float) -> str:
         """Store ``content`` until ``expires_at``; returns the path and query (below the
@@ -203,7 +205,10 @@ class Blobs:
         else:
             found.expires_at = max(found.expires_at, expires_at)
         expires = format(expires_at, ".3f")
-        return f"{self.PATH}{digest}?Expires={expires}&Signature={self._sign(digest, expires)}"
+        query = f"Expires={expires}&Signature={self._sign(digest, expires)}"
+        if self._world != "default":
+            query += f"&Session={quote(self._world, safe='')}"
+        return f"{self.PATH}{digest}?{query}"
 
     def sweep(self, now: float) -> None:
         """Drop every file whose URLs have all expired."""
@@ -229,7 +234,8 @@ class Blobs:
         return self._store.get(blob_id) or "no such file"
 
     def _sign(self, blob_id: str, expires: str) -> str:
-        return hmac.new(self._key, f"{blob_id}\n{expires}".encode(), hashlib.sha256).hexdigest()
+        message = f"{blob_id}\n{expires}\n{self._world}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
 
 @dataclass(slots=True)
