@@ -112,3 +112,26 @@ def test_python_behaviour_replaces_the_generated_handling_of_its_operations() ->
         assert refused.status_code == 404 and refused.json()["status"] == 404
         # Operations it does not name stay generated and stateful.
         assert api.post("/pets", json={"name": "Rex", "species": "dog"}).json()["petId"] == 1
+
+
+def test_operation_ids_make_resources_of_documents_that_are_not_rest_shaped() -> None:
+    runtime = build_runtime(documents=[(None, DOCUMENTS / "widgets-rpc.yaml")])
+    with (
+        LiveServer(DraftmockApp(runtime)) as server,
+        client(runtime, server.url, "widgets-rpc") as api,
+    ):
+        made = api.post("/CreateWidget", json={"widgetName": "gear", "colour": "red"}).json()
+        widget = made["widget"]
+        assert widget["widgetName"] == "gear" and widget["colour"] == "red"
+        assert widget["widgetId"].startswith("w-")  # the id member's pattern
+        read = api.post("/GetWidget", json={"widgetId": widget["widgetId"]})
+        assert read.json() == {"widget": widget}
+        api.post("/CreateWidget", json={"widgetName": "cog"})
+        listed = api.post("/ListWidgets", json={"maxResults": 1}).json()
+        assert [w["widgetName"] for w in listed["widgets"]] == ["gear"]
+        assert listed["nextToken"] == "1"
+        rest = api.post("/ListWidgets", json={"nextToken": "1"}).json()
+        assert [w["widgetName"] for w in rest["widgets"]] == ["cog"]
+        assert api.post("/DeleteWidget", json={"widgetId": widget["widgetId"]}).status_code == 200
+        gone = api.post("/GetWidget", json={"widgetId": widget["widgetId"]})
+        assert gone.status_code == 404 and widget["widgetId"] in gone.json()["message"]

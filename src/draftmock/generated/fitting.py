@@ -10,21 +10,31 @@ from draftmock.generated.values import Values
 
 def fit(values: Values, schema: str, record: dict[str, Any], rng: Any) -> Any:
     """``record`` shaped to the schema: as it is, projected onto the schema's members, or inside
-    a generated envelope. None if it fits in none of these ways."""
-    if values.valid(schema, record):
-        return record
+    a generated envelope (``{"widget": record}``). None if it fits in none of these ways.
+
+    The record is taken as the schema's own shape only when most of its members are among the
+    schema's properties: an open envelope would accept it as it is, wrongly."""
     document = values.document
     view = object_view(document, schema)
+    own = (
+        view is None
+        or not view.properties
+        or 2 * len(set(record) & set(view.properties)) >= len(record)
+    )
+    if own and values.valid(schema, record):
+        return record
     if view is None:
         return None
-    projected = {k: v for k, v in record.items() if k in view.properties or not view.closed}
-    if projected != record and values.valid(schema, projected):
-        return projected
     generated = values.generate(schema, rng)
+    if own:
+        projected = {k: v for k, v in record.items() if k in view.properties or not view.closed}
+        if projected != record and values.valid(schema, projected):
+            return projected
+        if isinstance(generated, dict):
+            filled = {**generated, **projected}
+            if values.valid(schema, filled):
+                return filled
     if isinstance(generated, dict):
-        filled = {**generated, **projected}
-        if values.valid(schema, filled):
-            return filled
         for name, pointer in view.properties.items():
             if schema_type(document, pointer) != "object":
                 continue

@@ -283,7 +283,9 @@ class GeneratedApi:
         if slot is None or slot.schema is None or not _json_slot(slot):
             return self.stateless(plan, ctx)
         rng = self.values.rng(ctx)
-        body = page_of(self.values, slot.schema, resource, records, call.query, rng)
+        # Paging and filters from the query, or from the body (operationId-style APIs).
+        query = {**(call.body if isinstance(call.body, dict) else {}), **call.query}
+        body = page_of(self.values, slot.schema, resource, records, query, rng)
         if body is None or not self.values.valid(slot.schema, body):
             log.debug("%s: the stored records do not fit %s", self.api, plan.operation_id)
             return self.stateless(plan, ctx)

@@ -21,7 +21,14 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from draftmock.generated.shapes import deref, join, object_view, request_schema, response_slot
+from draftmock.generated.shapes import (
+    deref,
+    join,
+    object_view,
+    request_schema,
+    response_slot,
+    schema_type,
+)
 from draftmock.spec.document import Document, escape
 from draftmock.spec.operations import OperationSite
 
@@ -206,21 +213,19 @@ def _with_id_field(document: Document, resource: Resource, names: list[str]) -> 
     view = object_view(document, resource.record_schema)
     if view is not None:
         pointers.extend(view.properties.values())  # an envelope's members, after the record
-    for pointer in pointers:
-        inner = object_view(document, pointer)
-        if inner is None:
-            continue
-        lowered = {name.lower(): name for name in inner.properties}
-        for candidate in candidates:
-            actual = inner.properties.get(candidate) and candidate
-            actual = actual or lowered.get(candidate.lower())
-            if actual:
-                return replace(
-                    resource,
-                    record_schema=pointer,
-                    id_field=actual,
-                    id_schema=inner.properties[actual],
-                )
+    views = [(p, v) for p in pointers if (v := object_view(document, p)) is not None]
+    for candidate in candidates:  # the best name first, wherever it is
+        for pointer, inner in views:
+            lowered = {name.lower(): name for name in inner.properties}
+            actual = candidate if candidate in inner.properties else lowered.get(candidate.lower())
+            if actual is None or schema_type(document, inner.properties[actual]) in (
+                "object",
+                "array",
+            ):
+                continue
+            return replace(
+                resource, record_schema=pointer, id_field=actual, id_schema=inner.properties[actual]
+            )
     return resource
 
 

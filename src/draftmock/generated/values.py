@@ -11,9 +11,9 @@ from typing import Any
 
 from draftmock.ids import Rng, seeded_rng
 from draftmock.spec.document import Document
-from draftmock.spec.generate import Direction, check, generate
+from draftmock.spec.generate import Direction, Unsatisfiable, check, generate
 from draftmock.spec.schema import SchemaValidator
-from draftmock.vendors._kit import Context
+from draftmock.vendors._kit import Context, ContractGap
 
 
 class Values:
@@ -53,9 +53,12 @@ class Values:
         name: str | None = None,
     ) -> Any:
         """A value for the schema at ``pointer`` (``direction``: readOnly/writeOnly honoured).
-        Raises ``Unsatisfiable`` when no valid value can be built."""
+        Raises ``ContractGap`` when no valid value can be built."""
         schema = {"$ref": f"#{pointer}"}
-        return generate(self.document, schema, rng=rng, direction=direction, name=name)
+        try:
+            return generate(self.document, schema, rng=rng, direction=direction, name=name)
+        except Unsatisfiable as exc:  # answered with the 500 diagnostic, never off-spec
+            raise ContractGap(f"no value satisfies {pointer}: {exc}") from exc
 
     def unsatisfiable(self, pointer: str) -> str | None:
         """Why no value can be generated for the schema at ``pointer`` (None: it can)."""
