@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -163,6 +164,7 @@ class GeneratedApi:
         example of the document does): operationId -> why. Logged once; those operations
         answer the 500 diagnostic instead of anything off-spec."""
         for op_id, plan in self.plans.items():
+            time.sleep(0.002)  # in the background: let requests take the interpreter first
             slot = plan.slot
             if slot is None or slot.schema is None or not _json_slot(slot):
                 continue
