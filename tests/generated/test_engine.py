@@ -4,9 +4,14 @@ document's shape: several files bundled, no operationIds, links served, Python b
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
+import pytest
 
 from draftmock.assembly import build_runtime
+from draftmock.errors import FixtureError
 from draftmock.generated.behaviour import load_behaviour
 from draftmock.runtime import Runtime
 from draftmock.server.app import DraftmockApp
@@ -135,3 +140,21 @@ def test_operation_ids_make_resources_of_documents_that_are_not_rest_shaped() ->
         assert api.post("/DeleteWidget", json={"widgetId": widget["widgetId"]}).status_code == 200
         gone = api.post("/GetWidget", json={"widgetId": widget["widgetId"]})
         assert gone.status_code == 404 and widget["widgetId"] in gone.json()["message"]
+
+
+def test_a_fixture_seeds_top_level_resources_and_is_validated(tmp_path: Path) -> None:
+    record = {
+        "id": "7d5c4c9e-5f0a-4d8e-9a59-2d8b3c1e0f11",
+        "name": "Seeded",
+        "archived": False,
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+    fixture = tmp_path / "start.tasks.yaml"
+    fixture.write_text(json.dumps({"projects": [record]}))
+    runtime = runtime_for("tasks.yaml", fixtures=[fixture])
+    with LiveServer(DraftmockApp(runtime)) as server, client(runtime, server.url, "tasks") as api:
+        assert api.get(f"/projects/{record['id']}").json() == record
+        assert api.get("/projects").json()["total"] == 1
+    fixture.write_text(json.dumps({"projects": [{"name": "no id"}]}))
+    with pytest.raises(FixtureError, match="projects"):
+        runtime_for("tasks.yaml", fixtures=[fixture])
