@@ -100,8 +100,7 @@ def get_dataset(ctx: Ctx, call: Call) -> Reply:
     examples = service.examples_of(dataset, version)
     body = summary_json(dataset)
     body["datasetVersion"] = version
-    if version != DRAFT:  # every count is that version's, never the draft's
-        body["exampleCount"] = len(examples)
+    if version != DRAFT:  # exampleCount stays the DRAFT's, as the model documents
         body["exampleCountByField"] = count_by_field(examples)
     for name, value in (
         ("failureReason", dataset.failure_reason),
