@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
+import anyio
 import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
@@ -493,8 +494,8 @@ def build_admin(
 
     async def reset(request: Request) -> Any:
         """The named session's state (default: the default state) back to the fixtures; every
-        session's only with ``{"all": true}``. Worlds are rebuilt in a worker thread, each
-        locked only while its own state is rebuilt, so other requests go on meanwhile."""
+        session's only with ``{"all": true}``, one world at a time: other requests are served
+        between two worlds, so none waits longer than one world's rebuild."""
         body = await json_body(request)
         api = body.get("api")
         if api is not None and api not in runtime.vendors:
@@ -505,11 +506,28 @@ def build_admin(
                 raise Refusal(
                     400, '{"all": true} resets every session: send it without X-Draftmock-Session'
                 )
-            count = await off_loop(runtime.reset, api, None)
-            return {"reset": api or "all", "world": None, "worlds": count}
+            if app.durable is not None:  # the store's transaction is held around the call
+                return {"reset": api or "all", "world": None, "worlds": runtime.reset(api)}
+            worlds = runtime.every_world()
+            for world in worlds:
+                await reset_one(world, api)
+                await anyio.sleep(0)  # let waiting requests in between two worlds
+            return {"reset": api or "all", "world": None, "worlds": len(worlds)}
         world = world_of(request)
-        await off_loop(runtime.reset_world, world, api)
+        await reset_one(world, api)
         return {"reset": api or "all", "world": world.name, "worlds": 1}
+
+    async def reset_one(world: World, api: str | None) -> None:
+        """Rebuild ``world`` on the loop when it is free; when a worker thread holds it (a seed
+        in progress), wait for it in a thread of our own rather than blocking the loop."""
+        if app.durable is not None or world.lock.acquire(blocking=False):
+            try:
+                runtime.reset_world(world, api)
+            finally:
+                if app.durable is None:
+                    world.lock.release()
+            return
+        await anyio.to_thread.run_sync(runtime.reset_world, world, api)
 
     async def state(request: Request) -> Any:
         world = world_of(request)
