@@ -128,7 +128,8 @@ def _content(
 
 def generation_outcome(path: Path, *, seed: int = 0) -> Outcome:
     """Generate a value for every body schema of ``path`` and judge each with the project's
-    validators (the compiled engine and openapi-schema-validator)."""
+    validators (the compiled engine and openapi-schema-validator), each direction as the server
+    validates it."""
     document = load_document(path, api=name_of(path).replace("/", "_"))
     outcome = Outcome(name_of(path))
     seen: set[tuple[str, str]] = set()
@@ -139,7 +140,8 @@ def generation_outcome(path: Path, *, seed: int = 0) -> Outcome:
         outcome.slots += 1
         ref = {"$ref": "#" + quote(slot.pointer, safe="/~")}
         try:
-            validator = SchemaValidator(document, document.pointer_ref(slot.pointer))
+            ref_schema = document.pointer_ref(slot.pointer)
+            validator = SchemaValidator(document, ref_schema, slot.direction)
         except Exception as exc:  # a schema neither engine compiles is the document's defect
             outcome.broken.append(f"{slot.pointer}: {type(exc).__name__}: {str(exc)[:200]}")
             continue

@@ -5,7 +5,7 @@ the schema's own example when it validates, otherwise one built keyword by keywo
 field names give realistic strings, bounds and ``multipleOf`` give fitting numbers, ``allOf`` is
 merged, exactly one ``oneOf`` branch holds, discriminators name their branch, recursion stops at
 the first optional field or empty array). ``readOnly`` fields are left out of requests and
-``writeOnly`` ones out of responses (unless required).
+``writeOnly`` ones out of responses, which the server validates without requiring them.
 
 Every value is checked against its schema with the compiled validator before it is returned;
 a schema no value can be found for in a bounded number of tries raises ``Unsatisfiable`` with
@@ -64,8 +64,11 @@ def generate(
     direction: Direction = "response",
     name: str | None = None,
 ) -> Any:
-    """A value valid against ``schema`` (a node of ``document`` or a ``$ref`` into it)."""
-    return generator_for(document).generate(schema, rng=rng, direction=direction, name=name)
+    """A value valid against ``schema`` (a node of ``document`` or a ``$ref`` into it), as the
+    server validates that direction: a ``readOnly`` member is never required in a request, nor a
+    ``writeOnly`` one in a response, so those are left out."""
+    directed = document.for_requests if direction == "request" else document.for_responses
+    return generator_for(directed).generate(schema, rng=rng, direction=direction, name=name)
 
 
 def check(document: Document, schema: Any) -> str | None:
