@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.corpus.corpus import name_of
 
@@ -118,8 +119,8 @@ def run_one(
                 result.exit_code = done.returncode
             except subprocess.TimeoutExpired:
                 result.note = f"Schemathesis did not finish within {budget:.0f} s"
-            if report.is_file():
-                parsed = json.loads(report.read_text())
+            parsed = _report(report)
+            if parsed is not None:
                 for failure in parsed.get("failures", []):
                     kind = KINDS.get(failure.get("title", ""), failure.get("title", "other"))
                     result.failures.setdefault(kind, []).extend(failure.get("operations", []))
@@ -137,6 +138,15 @@ def run_one(
                 process.wait()
     result.seconds = time.monotonic() - began
     return result
+
+
+def _report(path: Path) -> dict[str, Any] | None:
+    """Schemathesis' JSON report; None when it was not written (a run cut short)."""
+    try:
+        parsed = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def summary(results: list[Result], server: str) -> dict[str, int]:
