@@ -7,6 +7,7 @@ render them in its own error format.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,8 +123,23 @@ class SchemaValidator:
             validator = self._validator or self._compile_python()
             return list(_flatten(validator.iter_errors(instance), prefix))
         validator = self._validator or self._compile_python()
-        found = list(_flatten(validator.iter_errors(instance), prefix))
+        try:
+            found = list(_flatten(validator.iter_errors(instance), prefix))
+        except re.error:
+            # A pattern only the compiled (ECMA-262) engine reads, such as ``\p{L}``: its
+            # errors are the explanation.
+            return _compiled_violations(fast, instance, prefix)
         return found or _format_violations(fast, instance, prefix)
+
+
+def _compiled_violations(fast: Any, instance: Any, prefix: Loc) -> list[Violation]:
+    found = []
+    for error in fast.iter_errors(instance):
+        name = type(error.kind).__name__
+        keyword = name[:1].lower() + name[1:]
+        loc = prefix + tuple(error.instance_path)
+        found.append(Violation(loc, keyword, error.message, instance=error.instance))
+    return found
 
 
 def _format_violations(fast: Any, instance: Any, prefix: Loc) -> list[Violation]:
