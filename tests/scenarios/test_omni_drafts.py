@@ -401,9 +401,15 @@ def test_publish_consumes_the_main_draft_and_outdates_the_others(omni: httpx.Cli
         json={"name": "Q2 revenue (final)", "queryPresentations": {"data": {"revenue": None}}},
     )
     draft = made.json()["draftIdentifier"]
+    config_before = omni.get("/v1/documents/93874a87").json()
+    assert "description" in config_before
     published = omni.post("/v2/documents/93874a87/draft/publish")
     assert published.status_code == 200
-    assert published.json() == {"identifier": "93874a87", "name": "Q2 revenue (final)"}
+    assert published.json() == {
+        "identifier": "93874a87",
+        "name": "Q2 revenue (final)",
+        "description": config_before["description"],
+    }
     config = omni.get("/v1/documents/93874a87").json()
     assert config["name"] == "Q2 revenue (final)"
     assert config["queryPresentations"] == []

@@ -224,7 +224,13 @@ def get_draft_state(ctx: Ctx, call: Call) -> Reply:
 @ops("publishDraft")
 def publish_draft(ctx: Ctx, call: Call) -> Reply:
     doc = service.publish_draft(ctx, _key(call), call.path["documentId"])
-    return ok({"identifier": doc.identifier, "name": doc.content.name})
+    return ok(
+        {
+            "identifier": doc.identifier,
+            "name": doc.content.name,
+            "description": doc.content.description,
+        }
+    )
 
 
 # -- models -------------------------------------------------------------------------------------
