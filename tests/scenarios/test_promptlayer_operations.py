@@ -219,6 +219,12 @@ def test_filters_select_request_logs_from_the_store(mock: Mock, pl: httpx.Client
         ]
     }
     assert responses(filter_version(mock, pl, filter_group=by_metadata)) == [ANSWER_1002]
+    for field, value in (
+        ("user_intent", "account deletion"),
+        ("agent_intent", "give instructions"),
+    ):
+        by_intent = {"filters": [{"field": field, "operator": "is", "value": value}]}
+        assert responses(filter_version(mock, pl, filter_group=by_intent)) == [ANSWER_1002]
 
 
 def test_explicit_ids_win_then_search_sort_and_limit_apply(mock: Mock, pl: httpx.Client) -> None:

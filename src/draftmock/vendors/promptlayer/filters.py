@@ -42,6 +42,8 @@ _FIELDS: dict[str, Callable[[RequestLog], Any]] = {
     "output_keys": lambda r: list(o) if isinstance(o := _json_or_none(r.response), dict) else [],
     "input_variables": lambda r: r.input_variables,
     "input_variable_keys": lambda r: list(r.input_variables),
+    "user_intent": lambda r: r.user_intent,
+    "agent_intent": lambda r: r.agent_intent,
 }
 
 _SORT: dict[str, Callable[[RequestLog], Any]] = {

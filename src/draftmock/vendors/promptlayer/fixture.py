@@ -119,6 +119,8 @@ SCHEMA: dict[str, Any] = {
                 "latency_ms": {"type": "integer", "minimum": 0},
                 "status": {"type": "string"},
                 "tool_names": {"type": "array", "items": {"type": "string"}},
+                "user_intent": {"type": ["string", "null"]},
+                "agent_intent": {"type": ["string", "null"]},
             },
         },
         "trace": {
@@ -243,6 +245,8 @@ def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
                 latency_ms=r.get("latency_ms", 0),
                 status=r.get("status", "SUCCESS"),
                 tool_names=list(r.get("tool_names", [])),
+                user_intent=r.get("user_intent"),
+                agent_intent=r.get("agent_intent"),
             )
         for t in ws_data.get("traces", []):
             ws.traces[t["trace_id"]] = Trace(

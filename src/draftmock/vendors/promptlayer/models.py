@@ -110,6 +110,9 @@ class RequestLog:
     latency_ms: int = 0
     status: str = "SUCCESS"
     tool_names: list[str] = field(default_factory=list)
+    # The intents PromptLayer's analytics classify a request into (None: not classified).
+    user_intent: str | None = None
+    agent_intent: str | None = None
 
     def row(self) -> dict[str, Any]:
         """The dataset row this log becomes: inputs, then response, metadata, scores, tags."""
