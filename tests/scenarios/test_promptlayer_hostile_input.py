@@ -182,3 +182,12 @@ def test_only_json_content_types_are_read_as_json(pl: httpx.Client, mock: Mock) 
         "msg": "Input should be a valid dictionary or object to extract fields from",
         "input": '{"dataset_group_id": 123}',
     }
+
+
+def test_dataset_rows_refuse_a_workspace_id_below_1(pl: httpx.Client) -> None:
+    """Upstream declares `getDatasetRows.workspace_id` with `minimum: 1`."""
+    refused = pl.get("/api/public/v2/datasets/456/rows", params={"workspace_id": 0})
+    assert refused.status_code == 422
+    [detail] = refused.json()["detail"]
+    assert (detail["type"], detail["loc"]) == ("greater_than_equal", ["query", "workspace_id"])
+    assert detail["msg"] == "Input should be greater than or equal to 1"
