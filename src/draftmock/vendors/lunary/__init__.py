@@ -14,6 +14,8 @@ from draftmock.vendors.lunary.ratelimit import admit
 
 # The only route without an access check upstream: a project's public key may call it.
 PUBLIC_OPERATIONS = frozenset({"getDataset"})
+# The bare routes (GET and POST /v1/datasets-v2) refuse a public key with their own 401.
+PRIVATE_KEY_ROUTES = frozenset({"listDatasets", "createDataset"})
 
 
 def presented_key(auth: AuthInput) -> str | None:
@@ -42,6 +44,8 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     if key.kind == "org":
         raise errors.OrgKeyError()
     headers = admit(ctx, key.key)
+    if key.kind == PUBLIC and auth.operation_id in PRIVATE_KEY_ROUTES:
+        raise errors.PrivateKeyRequiredError(headers=headers)
     if key.kind == PUBLIC and auth.operation_id not in PUBLIC_OPERATIONS:
         raise errors.ForbiddenError(headers=headers)
     return Admission(key, headers)

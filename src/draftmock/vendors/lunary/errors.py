@@ -53,6 +53,12 @@ class UnknownApiKeyError(UnauthorizedError):
     message = "Invalid API key"
 
 
+class PrivateKeyRequiredError(UnauthorizedError):
+    """Upstream's bare dataset routes (list, create) check the key's kind themselves."""
+
+    message = "This route requires a private API key"
+
+
 class OrgKeyError(UnauthorizedError):
     message = "Org API keys cannot access this endpoint"
 
