@@ -233,3 +233,13 @@ def test_help_describes_the_command_and_the_listening_defaults(
     serve = " ".join(capsys.readouterr().out.split())
     assert "-p PORT, --port PORT port to listen on (default: 4010)" in serve
     assert "--host HOST address to listen on (default: 127.0.0.1" in serve
+
+
+@pytest.mark.parametrize("url", ["mock.example:4010", "http://mock.example/base", "ftp://x"])
+def test_a_public_url_that_is_not_an_address_stops_start_up(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from draftmock.cli import main
+
+    assert main(["serve", "--port", "0", "--public-url", url]) == 2
+    assert "--public-url" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import gc
 import ipaddress
 import json
 import logging
+import re
 import socket
 import sys
 from collections.abc import Sequence
@@ -122,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--admin-token", help="token that lets non-loopback callers use /__draftmock/"
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address clients reach this server by, for the URLs it hands out (download "
+        "links); default http://HOST:PORT as listened on (a wildcard host as 127.0.0.1)",
     )
     serve.add_argument(
         "--cors-origin",
@@ -304,6 +311,11 @@ def serve(args: argparse.Namespace) -> int:
             "--workers runs several processes, which can only share state kept in a store: "
             "add --state PATH.db (SQLite) or --state postgresql://USER@HOST:PORT/DB"
         )
+    if args.public_url and not re.fullmatch(r"https?://[^/?#\s]+/?", args.public_url):
+        raise ConfigError(
+            f"--public-url {args.public_url!r}: give a scheme and an address, e.g. "
+            "http://mock.example:4010 (no path)"
+        )
     listener = bind(args.host, args.port)
     settings = Settings(
         async_delay=args.async_delay,
@@ -347,6 +359,8 @@ def serve(args: argparse.Namespace) -> int:
             ),
         )
 
+    base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
+    runtime.public_url = (args.public_url or base).rstrip("/")
     durable = _state(args.state, runtime)
     app = make_app(durable)
     if args.workers > 1 and durable is not None:
@@ -356,7 +370,6 @@ def serve(args: argparse.Namespace) -> int:
         from draftmock.watch import Watcher
 
         Watcher(app, args.fixtures or default_fixture_paths()).start()
-    base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
     log = logging.getLogger("draftmock")
     log.info("draftmock %s: landing page %s/", __version__, base)
     log.info("control API %s/__draftmock/ (documented at %s/__draftmock/docs/control)", base, base)

@@ -82,6 +82,10 @@ class Runtime:
         self.seed = seed
         self.journal_limit = journal_limit
         self.url_key = secret_token().encode()  # signs download URLs; no seed predicts it
+        # Where clients reach this server: URLs the mock hands out (download links) start with it.
+        # Set by whoever binds the socket (``serve``, ``--public-url``, the test server), never
+        # taken from a request's Host header.
+        self.public_url = "http://127.0.0.1:4010"
         self._validators = {
             api: FixtureValidator(api, vendor.fixture_schema, self.documents[api])
             for api, vendor in self.vendors.items()
@@ -375,7 +379,7 @@ class Runtime:
             ),
             settings=self.settings,
             request_id=request_id,
-            blobs=Blobs(world.blobs, self.url_key, world.name),
+            blobs=Blobs(world.blobs, self.url_key, world.name, base_url=self.public_url),
         )
 
     def tick(self, world: World, now: float | None = None) -> list[Job]:

@@ -23,6 +23,8 @@ class LiveServer:
         from draftmock.server.transport import uvicorn_options
 
         options = uvicorn_options(app) if isinstance(app, DraftmockApp) else {}
+        if isinstance(app, DraftmockApp):
+            app.runtime.public_url = self.url
         options["timeout_keep_alive"] = 30
         config = uvicorn.Config(
             app,

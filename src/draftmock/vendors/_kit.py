@@ -189,10 +189,22 @@ class Blobs:
 
     PATH = "/__draftmock/blobs/"
 
-    def __init__(self, store: dict[str, Blob], key: bytes, world: str = "default") -> None:
+    def __init__(
+        self,
+        store: dict[str, Blob],
+        key: bytes,
+        world: str = "default",
+        *,
+        base_url: str = "http://127.0.0.1:4010",
+    ) -> None:
         self._store = store
         self._key = key
         self._world = world  # a session's files: its URLs name it (signed), no header needed
+        self.base_url = base_url.rstrip("/")  # the server's configured address, not a Host header
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path`` (from ``publish``) on this server."""
+        return f"{self.base_url}{path}"
 
     def publish(self, content: bytes, media_type: str, expires_at: float, now: float) -> str:
         """Store ``content`` until ``expires_at``; returns the path and query (below the

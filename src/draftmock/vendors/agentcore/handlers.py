@@ -112,8 +112,7 @@ def get_dataset(ctx: Ctx, call: Call) -> Reply:
     if dataset.status not in (CREATING, CREATE_FAILED, DELETING):
         expires = ctx.now + DOWNLOAD_TTL
         path = ctx.blobs.publish(_jsonl(examples), JSONL, expires, ctx.now)
-        host = call.headers.get("host", "127.0.0.1")
-        body["downloadUrl"] = f"http://{host}{path}"
+        body["downloadUrl"] = ctx.blobs.url(path)
         body["downloadUrlExpiresAt"] = expires
     return _reply(ctx, 200, body)
 
