@@ -182,6 +182,16 @@ COMMON: dict[str, Any] = {
             {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}},
         ]
     },
+    "OpenErrors": {
+        # Nothing required on either side: only a member one branch types tells them apart.
+        "oneOf": [
+            {"type": "object", "properties": {"message": {"type": "string"}}},
+            {
+                "type": "object",
+                "properties": {"message": {"type": "string"}, "metadata": {"type": "object"}},
+            },
+        ]
+    },
     "Shapes": {
         "oneOf": [
             {"type": "string", "maxLength": 3},

@@ -476,16 +476,55 @@ class _Walk:
                     continue
                 if not self.gen.is_valid(branch, value):
                     continue
-                if key == "oneOf" and any(
-                    self.gen.is_valid(other, value) for j, other in enumerate(branches) if j != i
-                ):
-                    continue
+                if key == "oneOf":
+                    value = self._exclusive(value, i, branches)
+                    if value is None:
+                        continue
                 return value
         reason = f" ({failure})" if failure else ""
         which = "exactly one" if key == "oneOf" else "any"
         raise Unsatisfiable(
             f"{at.path or '(root)'}: no value valid against {which} {key} branch{reason}"
         )
+
+    def _exclusive(self, value: Any, chosen: int, branches: list[Any]) -> Any:
+        """``value`` made valid against no branch but ``chosen``, or None. Objects that fit
+        several open branches are told apart by a member another branch types and the chosen
+        one leaves open: a value of another type there fails only that branch."""
+        for _ in range(len(branches)):
+            others = [
+                j
+                for j, other in enumerate(branches)
+                if j != chosen and self.gen.is_valid(other, value)
+            ]
+            if not others:
+                return value
+            if not isinstance(value, dict):
+                return None
+            changed = self._break_branch(value, branches[chosen], branches[others[0]])
+            if changed is None:
+                return None
+            value = changed
+        return None
+
+    def _break_branch(self, value: dict[str, Any], chosen: Any, other: Any) -> Any:
+        mine_node, theirs_node = self.gen.deref(chosen, _At())[0], self.gen.deref(other, _At())[0]
+        if not isinstance(mine_node, dict) or not isinstance(theirs_node, dict):
+            return None
+        mine, _ = self._flatten(mine_node, _At(), None)
+        theirs, _ = self._flatten(theirs_node, _At(), None)
+        own = mine.get("properties") or {}
+        if mine.get("additionalProperties", True) is False or mine.get("patternProperties"):
+            return None
+        for prop in theirs.get("properties") or {}:
+            if prop in own or prop in value:
+                continue
+            probes: tuple[Any, ...] = ("", 0, False, [], {})
+            for probe in probes:
+                candidate = {**value, prop: probe}
+                if self.gen.is_valid(chosen, candidate) and not self.gen.is_valid(other, candidate):
+                    return candidate
+        return None
 
     def _branch(
         self, base: dict[str, Any], branch: Any, discriminator: Any, at: _At
