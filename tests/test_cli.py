@@ -243,3 +243,19 @@ def test_a_public_url_that_is_not_an_address_stops_start_up(
 
     assert main(["serve", "--port", "0", "--public-url", url]) == 2
     assert "--public-url" in capsys.readouterr().err
+
+
+def test_the_log_follows_stderr_when_it_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from draftmock.cli import _configure_logging
+
+    first = io.StringIO()
+    monkeypatch.setattr("sys.stderr", first)
+    _configure_logging("text", quiet=False)
+    first.close()  # a test runner's captured stream, closed once its test ends
+    second = io.StringIO()
+    monkeypatch.setattr("sys.stderr", second)
+    logging.getLogger("draftmock").info("still logged")
+    assert "still logged" in second.getvalue()

@@ -280,8 +280,21 @@ def parse_overlays(values: Sequence[str]) -> dict[str | None, list[Path]]:
     return result
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted: a server embedded in a
+    process that swaps its streams (a test runner capturing output) never writes to a closed one."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _configure_logging(fmt: str, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     if fmt == "json":
         handler.setFormatter(JsonLogFormatter())
     else:
