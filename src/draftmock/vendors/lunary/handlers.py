@@ -64,7 +64,7 @@ def item_json(item: Item) -> dict[str, Any]:
 
 
 def with_items(dataset: Dataset) -> dict[str, Any]:
-    return {**dataset_json(dataset), "items": [item_json(i) for i in dataset.ordered_items()]}
+    return {**dataset_json(dataset), "items": [item_json(i) for i in dataset.items_as_read()]}
 
 
 def version_json(version: Version) -> dict[str, Any]:

@@ -88,6 +88,11 @@ class Dataset:
         """Oldest first: ``createdAt`` ascending, then id (the snapshot order)."""
         return sorted(self.items.values(), key=lambda i: (i.created_at, i.id))
 
+    def items_as_read(self) -> list[Item]:
+        """``GET /{datasetId}``'s order, upstream's ``order by created_at asc``: items created at
+        one instant (an import) keep their insertion order, as PostgreSQL returns them."""
+        return sorted(self.items.values(), key=lambda i: i.created_at)
+
 
 @dataclass
 class Project:
