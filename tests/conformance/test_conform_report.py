@@ -89,3 +89,36 @@ def test_progress_is_coloured_on_a_terminal_and_plain_elsewhere() -> None:
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
     assert "[FAIL]" in shown and "a [bracketed] reason" in shown
     assert "behaviour 1/1 scenarios" in shown  # the spinner's text
+
+
+def test_schemathesis_warnings_are_printed_in_the_summary() -> None:
+    from draftmock.conformance.report import GateReport
+    from draftmock.conformance.schemathesis_run import SchemathesisResult
+
+    report = GateReport(
+        api="agentcore",
+        target="in-process mock",
+        spec="specs/agentcore.yaml",
+        draftmock=True,
+        phases=["examples"],
+        seed=1,
+        max_examples=1,
+        schemathesis=SchemathesisResult(
+            command=["schemathesis"],
+            exit_code=0,
+            duration=1.0,
+            phases={"examples": {"status": "success"}},
+            warnings={
+                "missing_test_data": [f"GET /datasets/{{id}}/v{n}" for n in range(10)],
+                "base_url_mismatch": [{"label": "GET /v1/documents"}],
+                "validation_mismatch": [],
+            },
+        ),
+    )
+    out = io.StringIO()
+    report.print_summary(out)
+    text = out.getvalue()
+    assert "warning: schemathesis base url mismatch: GET /v1/documents" in text
+    assert "warning: schemathesis missing test data: GET /datasets/{id}/v0, " in text
+    assert "and 2 more" in text
+    assert "validation mismatch" not in text

@@ -155,6 +155,22 @@ class GateReport:
             )
         return suite
 
+    def warning_lines(self, most: int = 8) -> list[str]:
+        """Schemathesis' warnings (``missing_test_data``, ``base_url_mismatch``, ...), one line
+        per kind naming the operations: they tell why fuzzing mostly met errors."""
+        if self.schemathesis is None:
+            return []
+        lines = []
+        for kind, items in sorted(self.schemathesis.warnings.items()):
+            if not items:
+                continue
+            named = [_warning_label(item) for item in items]
+            shown = ", ".join(named[:most]) + (
+                f" and {len(named) - most} more" if len(named) > most else ""
+            )
+            lines.append(f"warning: schemathesis {kind.replace('_', ' ')}: {shown}")
+        return lines
+
     def write_junit(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tree = ET.ElementTree(self.junit())
@@ -209,9 +225,21 @@ class GateReport:
             for check in result.checks:
                 if check.status == "failed":
                     print(f"FAILED {result.name}: {check.name}: {check.detail}", file=stream)
+        for line in self.warning_lines():
+            print(line, file=stream)
         for note in self.notes:
             print(f"note: {note}", file=stream)
         if self.connection_error:
             print(f"error: {self.connection_error}", file=stream)
         verdict = {0: "all passed", 1: "contract failures", 2: "usage or connection error"}
         print(f"{self.api}: {verdict[self.exit_code]} (exit {self.exit_code})", file=stream)
+
+
+def _warning_label(item: Any) -> str:
+    """An operation named in a Schemathesis warning: its label, or the item as it came."""
+    if isinstance(item, dict):
+        for key in ("label", "operation", "operation_label", "path"):
+            if isinstance(item.get(key), str):
+                return str(item[key])
+        return json.dumps(item, sort_keys=True)
+    return str(item)
