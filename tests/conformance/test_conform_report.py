@@ -122,3 +122,27 @@ def test_schemathesis_warnings_are_printed_in_the_summary() -> None:
     assert "warning: schemathesis missing test data: GET /datasets/{id}/v0, " in text
     assert "and 2 more" in text
     assert "validation mismatch" not in text
+
+
+def test_schemathesis_test_cases_get_a_classname_in_junit() -> None:
+    from draftmock.conformance.report import GateReport
+    from draftmock.conformance.schemathesis_run import SchemathesisResult
+
+    theirs = (
+        '<testsuites><testsuite name="schemathesis" tests="1">'
+        '<testcase name="GET /datasets"/></testsuite></testsuites>'
+    )
+    report = GateReport(
+        api="omni",
+        target="in-process mock",
+        spec="specs/omni.yaml",
+        draftmock=True,
+        phases=["examples"],
+        seed=1,
+        max_examples=1,
+        schemathesis=SchemathesisResult(
+            command=["schemathesis"], exit_code=0, duration=1.0, junit_xml=theirs
+        ),
+    )
+    [case] = report.junit().iter("testcase")
+    assert (case.get("classname"), case.get("name")) == ("omni.schemathesis", "GET /datasets")
