@@ -130,14 +130,21 @@ def run_one(
             elif not result.note:
                 result.note = (done.stdout + done.stderr).decode(errors="replace")[-600:]
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            _stop(process)
     result.seconds = time.monotonic() - began
     return result
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the server and whatever it started (its own process group), if still running."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        process.wait()
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _report(path: Path) -> dict[str, Any] | None:
