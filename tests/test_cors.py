@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +19,7 @@ from draftmock.server.cors import CorsPolicy, normalize_origin
 from draftmock.testing import LiveServer
 from tests.conftest import frozen_runtime
 from tests.support.agentcore import STATIC_AUTH
+from tests.support.serving import serve_process
 
 PAGE = "http://localhost:5173"
 OTHER = "http://evil.example"
@@ -295,12 +293,6 @@ def test_origins_are_checked_at_start_up() -> None:
             normalize_origin(bad)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serve_takes_cors_origin_and_refuses_contradictions() -> None:
     command = [sys.executable, "-m", "draftmock", "serve", "--quiet"]
     clash = subprocess.run(
@@ -313,27 +305,8 @@ def test_serve_takes_cors_origin_and_refuses_contradictions() -> None:
     )
     assert bad.returncode == 2
     assert "expected an origin" in bad.stderr
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--cors-origin", PAGE],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/__draftmock/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+    with serve_process("--quiet", "--cors-origin", PAGE, start_timeout=60) as served:
+        url = served.url
         path = CALLS["omni"].path
         assert _preflight(url, path, "GET", PAGE).status_code == 204
         assert _preflight(url, path, "GET", OTHER).status_code == 403
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -3,47 +3,23 @@ omni.rate_limit=N`, on a real process and port. The option wins over a seeded fi
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 
+from tests.support.serving import serve_process
+
 VIEWER = {"Authorization": "Bearer omni-demo-viewer"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
 def serving(*options: str) -> Iterator[str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "draftmock", "serve", "--port", str(port), "--quiet"]
+    arguments = ["--quiet"]
     for option in options:
-        command += ["--option", option]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    root = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                httpx.get(f"{root}/__draftmock/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
-        yield root
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
+        arguments += ["--option", option]
+    with serve_process(*arguments) as served:
+        yield served.url
 
 
 def test_a_lower_limit_answers_429_naming_it_and_wins_over_fixtures() -> None:

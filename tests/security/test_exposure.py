@@ -3,17 +3,13 @@ loopback-only; the bounds and seed directories work from the command line too.""
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from draftmock.cli import exposure_warning
+from tests.support.serving import serve_process
 
 APIS = ["promptlayer", "lunary"]
 
@@ -34,12 +30,6 @@ def test_loopback_hosts_and_admin_tokens_need_no_warning(host: str) -> None:
     assert exposure_warning("0.0.0.0", "s3cret", APIS) is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_on_every_interface_warns_and_keeps_its_bounds(tmp_path: Path) -> None:
     """One real process: the warning at start-up, --seed-dir, --max-sessions (talking over
     loopback only)."""
@@ -48,21 +38,9 @@ def test_serve_on_every_interface_warns_and_keeps_its_bounds(tmp_path: Path) -> 
     (seeds / "extra.promptlayer.yaml").write_text(
         "workspaces:\n  - id: 1\n    dataset_groups: [{id: 8100, name: From the seed dir}]\n"
     )
-    port = _free_port()
-    command = [sys.executable, "-m", "draftmock", "serve", "--host", "0.0.0.0", "--port", str(port)]
-    command += ["--seed-dir", str(seeds), "--max-sessions", "2", "--quiet"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    root = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{root}/__draftmock/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+    arguments = ["--host", "0.0.0.0", "--seed-dir", str(seeds), "--max-sessions", "2", "--quiet"]
+    with serve_process(*arguments, start_timeout=60) as served:
+        root = served.url
         seeded = httpx.post(f"{root}/__draftmock/seed", json={"path": "extra.promptlayer.yaml"})
         assert seeded.status_code == 200, seeded.text
         outside = httpx.post(f"{root}/__draftmock/seed", json={"path": str(tmp_path / "x.yaml")})
@@ -73,9 +51,7 @@ def test_serve_on_every_interface_warns_and_keeps_its_bounds(tmp_path: Path) -> 
             assert listed.status_code == 200
         sessions = httpx.get(f"{root}/__draftmock/sessions").json()["sessions"]
         assert sorted(sessions) == ["b", "c", "default"]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
+    stderr = served.stderr
     assert "listening on every interface without --admin-token" in stderr
     assert "stay loopback-only" in stderr
     assert "session 'a' evicted" in stderr
