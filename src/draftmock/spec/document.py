@@ -12,6 +12,7 @@ dialect, validated with ``nullable`` support).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -135,13 +136,11 @@ def explicit_nullable(node: Any) -> Any:
     ``nullable: true`` adds ``null`` to type and enum, and the boolean ``exclusiveMinimum`` /
     ``exclusiveMaximum`` become the numeric bounds of later drafts. Returns a new structure
     where something changed; untouched subtrees are shared."""
-    if isinstance(node, list):
-        items = [explicit_nullable(value) for value in node]
-        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
-    if not isinstance(node, dict):
-        return node
-    result = {key: explicit_nullable(value) for key, value in node.items()}
-    changed = any(result[key] is not node[key] for key in node)
+    return _rewrite(node, _nullable_fix)
+
+
+def _nullable_fix(node: dict[str, Any], result: dict[str, Any]) -> bool:
+    changed = False
     if node.get("nullable") is True:
         kind = node.get("type")
         if isinstance(kind, str):
@@ -157,7 +156,7 @@ def explicit_nullable(node: Any) -> Any:
             if flag and isinstance(node.get(bound), int | float):
                 result[exclusive] = result.pop(bound)
             changed = True
-    return result if changed else node
+    return changed
 
 
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -166,19 +165,30 @@ UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 def uuid_as_pattern(node: Any) -> Any:
     """``format: uuid`` also as a ``pattern`` (beside any pattern already there), as
     openapi-schema-validator's 3.0 checker decides it. Untouched subtrees are shared."""
+    return _rewrite(node, _uuid_fix)
+
+
+def _uuid_fix(node: dict[str, Any], result: dict[str, Any]) -> bool:
+    if node.get("format") != "uuid":
+        return False
+    if "pattern" not in result:
+        result["pattern"] = UUID_PATTERN
+    else:
+        result["allOf"] = [*result.get("allOf", []), {"pattern": UUID_PATTERN}]
+    return True
+
+
+def _rewrite(node: Any, fix: Callable[[dict[str, Any], dict[str, Any]], bool]) -> Any:
+    """``node`` with ``fix(original, copy)`` applied to every object in it, bottom up; a
+    subtree nothing changed in is the original itself (shared, not copied)."""
     if isinstance(node, list):
-        items = [uuid_as_pattern(value) for value in node]
+        items = [_rewrite(value, fix) for value in node]
         return node if all(a is b for a, b in zip(items, node, strict=True)) else items
     if not isinstance(node, dict):
         return node
-    result = {key: uuid_as_pattern(value) for key, value in node.items()}
+    result = {key: _rewrite(value, fix) for key, value in node.items()}
     changed = any(result[key] is not node[key] for key in node)
-    if node.get("format") == "uuid":
-        if "pattern" not in result:
-            result["pattern"] = UUID_PATTERN
-        else:
-            result["allOf"] = [*result.get("allOf", []), {"pattern": UUID_PATTERN}]
-        changed = True
+    changed = fix(node, result) or changed
     return result if changed else node
 
 
