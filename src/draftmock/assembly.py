@@ -19,6 +19,7 @@ from draftmock.declared.overlay import with_overlays
 from draftmock.errors import ConfigError, SpecError
 from draftmock.fixtures import read_fixture_paths
 from draftmock.generated.behaviour import Behaviour
+from draftmock.generated.remainder import with_remainder
 from draftmock.generated.vendor import build_api, build_vendor
 from draftmock.paths import fixtures_dir, specs_dir
 from draftmock.runtime import DEFAULT_MAX_SESSIONS, Runtime
@@ -68,8 +69,8 @@ def build_runtime(
             path = directory / vendor.spec_file
             if (wanted is not None and slug not in wanted) or not path.exists():
                 continue
-            vendors[slug] = vendor
             loaded[slug] = load_document(path, slug)
+            vendors[slug] = whole_vendor(vendor, loaded[slug], after_start, check_documents)
         if specs is not None:
             user_documents.extend(
                 (None, path, False)
@@ -141,6 +142,24 @@ def build_runtime(
     )
     runtime.after_start.extend(after_start)
     return runtime
+
+
+def whole_vendor(
+    vendor: Vendor[Any],
+    document: Document,
+    after_start: list[Callable[[], object]],
+    check_documents: bool,
+) -> Vendor[Any]:
+    """A built-in vendor that serves its whole document (``Vendor.tenant_of``): the operations
+    its module leaves out come from the generated tier, with the document's declarations."""
+    if vendor.tenant_of is None:
+        return vendor
+    mount = f"/{vendor.slug}"
+    api = build_api(document, mount=mount)
+    generated = build_vendor(
+        document, mount=mount, after_start=after_start if check_documents else None, api=api
+    )
+    return with_remainder(vendor, with_declarations(generated, document, api), api)
 
 
 def sidecar_overlays(document: Path) -> list[Path]:

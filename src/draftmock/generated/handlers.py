@@ -13,7 +13,7 @@ import copy
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -105,6 +105,9 @@ class GeneratedApi:
         self.mount = mount
         self.gaps: dict[str, str] = {}  # operationId -> why its success cannot be generated
         self._examples: dict[str, Any] = {}  # operationId -> its first valid example (or None)
+        # (operationId, statuses, message) -> a rejection in an envelope of the caller's choice
+        # (a built-in vendor's own), or None for the one the operation documents, generated.
+        self.render_error: Callable[[str, Sequence[int], str], Reply | None] | None = None
 
     # -- handlers -----------------------------------------------------------------------------
 
@@ -339,6 +342,10 @@ class GeneratedApi:
         return self.stateless(plan, ctx)  # nothing documented for it: answer as a stateless mock
 
     def _error(self, plan: Plan, statuses: list[int], message: str, ctx: Context[Any]) -> Reply:
+        if self.render_error is not None:
+            chosen = self.render_error(plan.operation_id, statuses, message)
+            if chosen is not None:
+                return chosen
         reply = error_reply(
             self.values, plan.pointer, plan.responses, statuses, message, self.values.rng(ctx)
         )

@@ -161,7 +161,7 @@ def build_vendor(
         operations=table,
         new_backend=new_backend,
         load_fixture=load_fixture,
-        fixture_schema=_fixture_schema(api),
+        fixture_schema=fixture_schema(api),
         authenticate=authenticate,
         render_error=render_error,
         render_violations=render_violations,
@@ -172,7 +172,7 @@ def build_vendor(
     )
 
 
-def _fixture_schema(api: GeneratedApi) -> dict[str, Any]:
+def fixture_schema(api: GeneratedApi) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for name, resource in api.model.resources.items():
         if resource.scope_params or resource.record_schema is None:

@@ -344,6 +344,10 @@ class Vendor(Generic[B]):
     # (operationId, status) -> the error the operation's handler raises for that status: a
     # ``Prefer: code=<status>`` answers the same body.
     known_errors: Mapping[tuple[str, int], Callable[[], VendorError]] = field(default_factory=dict)
+    # Given, the vendor serves its whole document (``generated/remainder.py``): the operations
+    # its module does not implement are the generated tier's, on records kept per tenant (this
+    # function of the principal) in the backend's ``generated`` dict.
+    tenant_of: Callable[[Any], str] | None = None
 
 
 class SlidingWindowLimiter:
