@@ -394,14 +394,6 @@ class Runtime:
                 ran.append(job)
         return ran
 
-    def advance(self, seconds: float) -> list[Job]:
-        """Move the clock and run what became due, in every world."""
-        self.clock.advance(seconds)
-        ran: list[Job] = []
-        for world in self.every_world():
-            ran.extend(self.tick(world))
-        return ran
-
 
 def _load(vendor: Vendor[Any], backend: Any, source: FixtureSource, ids: Ids, now: float) -> None:
     """The vendor's loader over one fixture source; its own findings name the file too."""

@@ -136,7 +136,7 @@ def test_polling_keeps_one_file_per_content(served: tuple[Direct, str]) -> None:
         {"datasetName": "big", "schemaType": PREDEFINED, "source": inline(*big)},
     )
     assert status == 202
-    direct.runtime.advance(ASYNC_DELAY)
+    Mock(direct.runtime, url).advance(ASYNC_DELAY)
     blobs = direct.runtime.world().blobs
     direct.call("GET", f"/datasets/{made['datasetId']}")
     before = _state_size(url)
@@ -150,12 +150,14 @@ def test_polling_keeps_one_file_per_content(served: tuple[Direct, str]) -> None:
     assert sum(len(b.content) for b in blobs.values()) > 250_000
     assert _state_size(url) - before < 1_000
     for _ in range(50):  # time passes between polls: new links, still one file
-        direct.runtime.advance(1)
+        Mock(direct.runtime, url).advance(1)
         direct.call("GET", f"/datasets/{made['datasetId']}")
     assert len(blobs) == 1
     direct.call("GET", f"/datasets/{FIXTURE_DATASET}")
     assert len(blobs) == 2
-    direct.runtime.advance(301)  # every link has expired: the next publication drops the files
+    Mock(direct.runtime, url).advance(
+        301
+    )  # every link has expired: the next publication drops the files
     direct.call("GET", f"/datasets/{FIXTURE_DATASET}")
     assert len(blobs) == 1
 
@@ -171,7 +173,7 @@ def test_page_tokens_are_bounded_in_number_and_in_time(served: tuple[Direct, str
             "POST", "/datasets", {"datasetName": name, "schemaType": PREDEFINED, "source": source}
         )
         assert status == 202
-    direct.runtime.advance(ASYNC_DELAY)
+    Mock(direct.runtime, url).advance(ASYNC_DELAY)
     before = _state_size(url)
     _, first = direct.call("POST", "/datasets/list", {"maxResults": 1})
     for _ in range(10_000):
@@ -184,7 +186,7 @@ def test_page_tokens_are_bounded_in_number_and_in_time(served: tuple[Direct, str
     assert (status, body["reason"]) == (400, "FieldValidationFailed")
     recent = direct.call("POST", "/datasets/list", {"maxResults": 1})[1]["nextToken"]
     assert direct.call("POST", "/datasets/list", {"nextToken": recent})[0] == 200
-    direct.runtime.advance(PAGE_TOKEN_TTL)
+    Mock(direct.runtime, url).advance(PAGE_TOKEN_TTL)
     status, body = direct.call("POST", "/datasets/list", {"nextToken": recent})
     assert status == 400
     assert "expired" in body["message"]
