@@ -9,7 +9,7 @@ from typing import Any
 from draftmock.clock import iso
 from draftmock.vendors._kit import Call, OperationTable, Reply, created, ok
 from draftmock.vendors.promptlayer import service
-from draftmock.vendors.promptlayer.errors import PromptLayerError
+from draftmock.vendors.promptlayer.errors import NotFoundError, PromptLayerError
 from draftmock.vendors.promptlayer.models import ApiKey, Dataset, DatasetGroup, Workspace
 from draftmock.vendors.promptlayer.service import Ctx, FilterRequest
 
@@ -197,13 +197,23 @@ def add_request_log_to_dataset_version(ctx: Ctx, call: Call) -> Reply:
 @ops("addTraceToDatasetVersion")
 def add_trace_to_dataset_version(ctx: Ctx, call: Call) -> Reply:
     draft, mode = service.add_trace(
-        ctx,
-        _key(call),
-        call.body["dataset_group_id"],
-        call.body["trace_id"],
-        call.body.get("span_id"),
+        ctx, _key(call), _trace_target(call.body), call.body["trace_id"], call.body.get("span_id")
     )
     return created({"success": True, "draft_dataset_id": draft.id, "mode": mode})
+
+
+def _trace_target(body: dict[str, Any]) -> int:
+    """The group a trace goes to: ``dataset_group_id``, else the SDK's ``sheet_id`` (an integer,
+    or a string of digits as the SDK's ``Union[str, int]`` allows)."""
+    if "dataset_group_id" in body:
+        group_id: int = body["dataset_group_id"]
+        return group_id
+    sheet = body["sheet_id"]
+    if isinstance(sheet, int):
+        return sheet
+    if sheet.isascii() and sheet.isdigit() and len(sheet) <= 18:
+        return int(sheet)
+    raise NotFoundError(f"Dataset group {sheet!r} not found")
 
 
 @ops("saveDraftDatasetVersion")
