@@ -545,6 +545,27 @@ def test_created_document_is_published_at_once(omni: httpx.Client) -> None:
     assert config["queryPresentations"][0]["query"]["table"] == "bookings"
 
 
+def test_a_document_is_addressed_by_its_workbook_uuid_too(mock: Mock, omni: httpx.Client) -> None:
+    made = omni.post(
+        "/v1/documents",
+        json={"modelId": MODEL, "name": "Bookings", "queryPresentations": []},
+    )
+    assert made.status_code == 201
+    identifier = made.json()["workbook"]["documentId"]
+    workbook = made.json()["workbook"]["id"]
+    assert omni.get(f"/v1/documents/{workbook}").json()["name"] == "Bookings"
+    assert omni.get(f"/v1/documents/{workbook.upper()}").status_code == 200
+    draft = omni.patch(f"/v2/documents/{workbook}/draft", json={"name": "Bookings 2"})
+    assert draft.status_code == 200, draft.text
+    published = omni.post(f"/v2/documents/{workbook}/draft/publish")
+    assert published.json()["identifier"] == identifier
+    assert omni.get(f"/v1/documents/{identifier}").json()["name"] == "Bookings 2"
+    manager = mock.client("omni", {"Authorization": "Bearer omni-demo-manager"})
+    assert manager.delete(f"/v1/documents/{workbook}").status_code == 200
+    gone = omni.get(f"/v1/documents/{workbook}")
+    assert error(gone, 404) == f"Document with identifier {workbook} not found"
+
+
 def test_unknown_routes_and_methods_answer_in_the_envelope(mock: Mock) -> None:
     raw = httpx.Client(base_url=f"{mock.url}/omni", headers=EDITOR)
     missing = raw.get("/v1/nothing")

@@ -189,8 +189,12 @@ class Organization:
     identifiers: dict[str, str] = field(default_factory=dict)  # identifier (old ones too) -> id
 
     def document(self, identifier: str) -> Document | None:
+        """The live document an identifier (current or former) or its workbook UUID names."""
         doc_id = self.identifiers.get(identifier)
         doc = self.documents.get(doc_id) if doc_id is not None else None
+        if doc is None and len(identifier) == 36:  # a UUID's length: maybe a workbook id
+            wanted = identifier.lower()
+            doc = next((d for d in self.documents.values() if d.workbook_id == wanted), None)
         return doc if doc is not None and not doc.deleted else None
 
     def branch(self, branch_id: str) -> Branch | None:
