@@ -1,7 +1,7 @@
 """Generate ``specs/agentcore.yaml`` (OpenAPI 3.1.0) from the botocore service model.
 
-Only the dataset operations of ``bedrock-agentcore-control`` are translated. The botocore model
-installed in the environment is the source of truth; see ``docs/agentcore.md``.
+Every operation of ``bedrock-agentcore-control`` is translated. The botocore model installed in
+the environment (the version pyproject.toml pins) is the source of truth; see ``docs/agentcore.md``.
 
     python scripts/gen_agentcore_spec.py           # (re)write specs/agentcore.yaml
     python scripts/gen_agentcore_spec.py --check   # exit 1 if the committed file is stale
@@ -27,11 +27,6 @@ from referencing.jsonschema import DRAFT202012
 SERVICE = "bedrock-agentcore-control"
 OUTPUT = Path(__file__).resolve().parents[1] / "specs" / "agentcore.yaml"
 # fmt: off
-OPERATIONS = (
-    "CreateDataset", "GetDataset", "UpdateDataset", "DeleteDataset", "ListDatasets",
-    "CreateDatasetVersion", "ListDatasetVersions", "AddDatasetExamples",
-    "UpdateDatasetExamples", "DeleteDatasetExamples", "ListDatasetExamples",
-)
 SCHEMAS = "#/components/schemas/"
 METHODS = ("get", "put", "post", "delete", "patch")
 PARAM_IN = {"uri": "path", "querystring": "query", "header": "header"}
@@ -45,6 +40,7 @@ SCALARS: dict[str, dict[str, Any]] = {
     "double": {"type": "number", "format": "double"},
     "boolean": {"type": "boolean"},
     "timestamp": {"type": "number", "description": "Epoch seconds (rest-json timestamps)."},
+    "timestamp-iso8601": {"type": "string", "format": "date-time"},
     "blob": {"type": "string", "contentEncoding": "base64"},
 }
 BOUNDS = {"string": ("minLength", "maxLength"), "list": ("minItems", "maxItems"),
@@ -61,7 +57,7 @@ CORRECTIONS: list[dict[str, str]] = [
      "note": "Every model `pattern` is emitted as `^(?:<pattern>)$`: AWS matches the whole value, "
              "JSON Schema `pattern` is unanchored and would accept values the service rejects."},
     {"id": "create-dataset-required",
-     "note": "CreateDatasetRequest keeps the model's `required: [datasetName]` (botocore 1.44.5); "
+     "note": "CreateDatasetRequest keeps the model's `required: [datasetName]` (botocore 1.44.x); "
              "older references also require `source` and `schemaType`. The schema accepts every "
              "call boto3 can make; the mock's behaviour layer answers a CreateDataset without "
              "`source` or `schemaType` with 400 ValidationException (FieldValidationFailed)."},
@@ -88,7 +84,8 @@ SUMMARY = {**IDS, "datasetName": "support_eval", "description": "Support regress
            "status": "ACTIVE", "draftStatus": "MODIFIED",
            "schemaType": "AGENTCORE_EVALUATION_PREDEFINED_V1", "exampleCount": 1,
            "exampleCountByField": COUNTS, "createdAt": T0, "updatedAt": T1}
-# operation -> (request body example or None, success response example)
+# The dataset operations (the behaviour module's) carry examples; the others are generated from
+# their schemas. operation -> (request body example or None, success response example)
 EXAMPLES: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {
     "CreateDataset": (
         {"clientToken": TOKEN, "datasetName": "support_eval",
@@ -221,6 +218,8 @@ def shape_schema(name: str, shape: Model, closed: bool) -> Schema:
     elif kind == "map":
         key, value = shape["key"]["shape"], shape["value"]["shape"]
         schema = {"type": "object", "propertyNames": ref(key), "additionalProperties": ref(value)}
+    elif kind == "timestamp" and shape.get("timestampFormat") == "iso8601":
+        schema = dict(SCALARS["timestamp-iso8601"])
     elif kind in SCALARS:
         schema = dict(SCALARS[kind])
     else:
@@ -248,7 +247,16 @@ def error_response(names: list[str], status: int) -> Schema:
 
 
 def media(schema: Schema, example: Any) -> Schema:
+    if example is None:
+        return {JSON: {"schema": schema}}
     return {JSON: {"schema": schema, "examples": {"default": {"value": example}}}}
+
+
+def tag(path: str) -> str:
+    """The operation's group: the first segment of its path (``/policy-engines/...`` ->
+    ``Policy engines``)."""
+    first = path.strip("/").split("/")[0]
+    return first.replace("-", " ").capitalize()
 
 
 def operation(model: Model, name: str) -> tuple[str, str, Schema]:
@@ -265,9 +273,9 @@ def operation(model: Model, name: str) -> tuple[str, str, Schema]:
                        "required": where == "path" or member in required,
                        "schema": ref(spec["shape"])})  # fmt: skip
     params.sort(key=lambda p: (("path", "query", "header").index(p["in"]), p["name"]))
-    request_example, response_example = EXAMPLES[name]
+    request_example, response_example = EXAMPLES.get(name, (None, None))
     result: Schema = {"operationId": name, "summary": summary(op.get("documentation", "")),
-                      "tags": ["Datasets"]}  # fmt: skip
+                      "tags": [tag(http["requestUri"])]}  # fmt: skip
     if op.get("idempotent"):
         result["x-aws-idempotent"] = True
     if params:
@@ -297,8 +305,8 @@ def operation(model: Model, name: str) -> tuple[str, str, Schema]:
 
 
 def access_denied_note(ops: Model) -> dict[str, str]:
-    listed = {o: {e["shape"] for e in ops[o].get("errors", [])} for o in OPERATIONS}
-    added = [o for o in OPERATIONS if "AccessDeniedException" not in listed[o]]
+    listed = {o: {e["shape"] for e in ops[o].get("errors", [])} for o in sorted(ops)}
+    added = [o for o in sorted(ops) if "AccessDeniedException" not in listed[o]]
     where = f"added for {', '.join(added)}" if added else "the model lists it for all of them"
     return {"id": "access-denied-everywhere",
             "note": "Every operation documents 403 AccessDeniedException (missing or invalid "
@@ -306,12 +314,13 @@ def access_denied_note(ops: Model) -> dict[str, str]:
 
 
 def build_spec(model: Model | None = None) -> dict[str, Any]:
-    """The OpenAPI document for the dataset operations, as a plain dict."""
+    """The OpenAPI document for every operation of the model, as a plain dict."""
     model = model or Loader().load_service_model(SERVICE, "service-2")
     shapes, ops, meta = model["shapes"], model["operations"], model["metadata"]
-    inputs = [ops[o]["input"]["shape"] for o in OPERATIONS]
-    outputs = [ops[o]["output"]["shape"] for o in OPERATIONS]
-    listed = {e["shape"] for o in OPERATIONS for e in ops[o].get("errors", [])}
+    names = sorted(ops)
+    inputs = [ops[o]["input"]["shape"] for o in names]
+    outputs = [ops[o]["output"]["shape"] for o in names]
+    listed = {e["shape"] for o in names for e in ops[o].get("errors", [])}
     errors = sorted(listed | {"AccessDeniedException"})
     request_side = reachable(shapes, inputs)
     closed = reachable(shapes, outputs + errors) - request_side
@@ -324,7 +333,7 @@ def build_spec(model: Model | None = None) -> dict[str, Any]:
         else:
             schemas[name] = shape_schema(name, shapes[name], name in closed)
     paths: dict[str, Schema] = {}
-    for name in OPERATIONS:
+    for name in names:
         path, method, op = operation(model, name)
         paths.setdefault(path, {})[method] = op
     responses = {e: error_response([e], shapes[e]["error"]["httpStatusCode"]) for e in errors}
@@ -332,7 +341,7 @@ def build_spec(model: Model | None = None) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": f"{meta['serviceFullName']} — Datasets",
+            "title": meta["serviceFullName"],
             "version": meta["apiVersion"],
             "description": f"Generated by scripts/gen_agentcore_spec.py from the botocore "
             f"{version} service model ({meta['uid']}). Do not edit by hand.",
@@ -343,7 +352,7 @@ def build_spec(model: Model | None = None) -> dict[str, Any]:
         },
         "servers": [{"url": f"https://{meta['endpointPrefix']}.us-east-1.amazonaws.com"}],
         "security": [{"sigv4": []}],
-        "tags": [{"name": "Datasets"}],
+        "tags": [{"name": t} for t in sorted({tag(ops[o]["http"]["requestUri"]) for o in names})],
         "x-draftmock-corrections": [*CORRECTIONS, access_denied_note(ops)],
         "paths": {p: {m: paths[p][m] for m in METHODS if m in paths[p]} for p in sorted(paths)},
         "components": {**COMPONENTS, "responses": responses, "schemas": schemas},

@@ -16,6 +16,29 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 VIOLATION_HEADER = "x-draftmock-violation"
 
 
+# ECMA-262's ``\p{C}`` (AWS's "no control characters", only ever inside a class such as
+# ``[^\p{C}]``): Python's ``re``, which openapi-core validates with, has no property escapes.
+_ECMA_ONLY = {"\\p{C}": "\\x00-\\x1f\\x7f-\\x9f"}
+
+
+def python_patterns(node: Any) -> Any:
+    """``node`` with each ECMA-only class in its ``pattern``s spelled for Python's ``re``."""
+    if isinstance(node, dict):
+        return {
+            k: _python_pattern(v) if k == "pattern" and isinstance(v, str) else python_patterns(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [python_patterns(v) for v in node]
+    return node
+
+
+def _python_pattern(pattern: str) -> str:
+    for ecma, python in _ECMA_ONLY.items():
+        pattern = pattern.replace(ecma, python)
+    return pattern
+
+
 class _Request:
     def __init__(self, request: httpx.Request, base_url: str) -> None:
         url = request.url
@@ -43,7 +66,7 @@ class _Response:
 class Referee:
     def __init__(self, spec: dict[str, Any], base_url: str) -> None:
         self.base_url = base_url
-        self.api = OpenAPI.from_dict({**spec, "servers": [{"url": base_url}]})
+        self.api = OpenAPI.from_dict({**python_patterns(spec), "servers": [{"url": base_url}]})
 
     def check(self, response: httpx.Response) -> None:
         if VIOLATION_HEADER in response.headers:

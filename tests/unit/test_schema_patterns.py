@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from draftmock.ids import Rng
 from draftmock.spec.document import load_document
+from draftmock.spec.regex import compile_pattern, matching_string
 from draftmock.spec.schema import SchemaValidator
 
 
@@ -31,3 +33,13 @@ def test_a_unicode_property_pattern_is_explained_by_the_compiled_engine(tmp_path
     assert validator.violations({"key": "Ünïcode9"}) == []
     [violation] = validator.violations({"key": "a\u0001"})
     assert violation.loc == ("key",) and violation.keyword == "pattern"
+
+
+def test_a_negated_class_of_a_unicode_property_compiles_and_generates() -> None:
+    """``[^\\p{C}]`` (AWS's "no control characters") is a class of its own in Python too."""
+    pattern = "^(?:https://[^\\p{C}]*)$"
+    compiled = compile_pattern(pattern)
+    assert compiled.fullmatch("https://example.com/a b")
+    assert compiled.fullmatch("https://example.com/\u0001") is None
+    value = matching_string(pattern, Rng(7), min_length=12, max_length=40)
+    assert compiled.fullmatch(value) and 12 <= len(value) <= 40

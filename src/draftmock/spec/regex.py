@@ -40,7 +40,8 @@ class PatternError(ValueError):
 _PROPERTIES = {
     "L": "a-zA-Z", "Lu": "A-Z", "Ll": "a-z", "Lt": "A-Z", "Lm": "a-z", "Lo": "a-z",
     "N": "0-9", "Nd": "0-9", "Nl": "0-9", "No": "0-9",
-    "Z": " ", "Zs": " ", "P": ".,_!?\\-", "S": "+$=~", "M": "", "C": "",
+    "Z": " ", "Zs": " ", "P": ".,_!?\\-", "S": "+$=~", "M": "\u0300-\u036f",
+    "C": "\\x00-\\x1f\\x7f", "Cc": "\\x00-\\x1f\\x7f",
 }  # fmt: skip
 _PROPERTY = re.compile(r"\\([pP])\{([^}]*)\}")
 
