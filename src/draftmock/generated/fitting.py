@@ -13,13 +13,15 @@ def fit(values: Values, schema: str, record: dict[str, Any], rng: Any) -> Any:
     a generated envelope (``{"widget": record}``). None if it fits in none of these ways.
 
     The record is taken as the schema's own shape only when most of its members are among the
-    schema's properties: an open envelope would accept it as it is, wrongly."""
+    schema's properties (an open envelope would accept it as it is, wrongly), or when the schema
+    is a closed summary of it: every member it requires is in the record (AWS's list items)."""
     document = values.document
     view = object_view(document, schema)
     own = (
         view is None
         or not view.properties
         or 2 * len(set(record) & set(view.properties)) >= len(record)
+        or (view.closed and bool(view.required) and view.required <= set(record))
     )
     if own and values.valid(schema, record):
         return record

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -37,9 +38,13 @@ from draftmock.generated.shapes import (
 from draftmock.generated.store import Store, id_key, scope_key
 from draftmock.generated.values import Values
 from draftmock.spec.operations import OperationSite
-from draftmock.vendors._kit import Call, Context, ContractGap, Handler, Reply
+from draftmock.vendors._kit import Call, Context, ContractGap, Handler, JobFunction, Reply
 
 log = logging.getLogger("draftmock")
+
+# Job kinds of asynchronous records (``Resource.lifecycle``): settle a status, remove a record.
+SETTLE_JOB = "generated.settle"
+REMOVE_JOB = "generated.remove"
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,58 @@ class GeneratedApi:
         thread.start()
         return thread
 
+    # -- asynchronous records ------------------------------------------------------------------
+
+    def jobs(self) -> dict[str, JobFunction]:
+        """The job kinds asynchronous records schedule (none when no record has a lifecycle)."""
+        if not any(r.lifecycle is not None for r in self.model.resources.values()):
+            return {}
+        return {SETTLE_JOB: self._settle, REMOVE_JOB: self._remove}
+
+    def status_operations(self) -> frozenset[str]:
+        """The reads of asynchronous records: what a client polls."""
+        return frozenset(
+            op_id
+            for op_id, role in self.model.roles.items()
+            if role.action == "read"
+            and (resource := self.model.resources.get(role.resource)) is not None
+            and resource.lifecycle is not None
+        )
+
+    def _settle(self, ctx: Context[Any], payload: dict[str, Any]) -> None:
+        resource = self.model.resources.get(str(payload.get("resource")))
+        scope, key = str(payload.get("scope")), str(payload.get("key"))
+        record = ctx.backend.get(resource.name, scope, key) if resource is not None else None
+        if resource is None or resource.lifecycle is None or record is None:
+            return
+        lifecycle = resource.lifecycle
+        if record.get(lifecycle.member) != payload.get("from"):
+            return  # moved on since (deleted, updated again)
+        record = dict(record)
+        failed = lifecycle.failed.get(str(payload.get("action")))
+        record[lifecycle.member] = (
+            failed if ctx.failure is not None and failed is not None else lifecycle.settled
+        )
+        ctx.backend.put(resource.name, scope, key, _touched(self, resource, record, ctx.now))
+
+    def _remove(self, ctx: Context[Any], payload: dict[str, Any]) -> None:
+        resource = self.model.resources.get(str(payload.get("resource")))
+        scope, key = str(payload.get("scope")), str(payload.get("key"))
+        record = ctx.backend.get(resource.name, scope, key) if resource is not None else None
+        if resource is None or resource.lifecycle is None or record is None:
+            return
+        lifecycle = resource.lifecycle
+        if ctx.failure is not None and "delete" in lifecycle.failed:
+            ctx.backend.put(
+                resource.name, scope, key, {**record, lifecycle.member: lifecycle.failed["delete"]}
+            )
+            return
+        ctx.backend.delete(resource.name, scope, key)
+        inner = "/".join(part for part in (scope, quote(key, safe="")) if part)
+        for child in self.model.resources.values():
+            if child.parent == resource.name:
+                ctx.backend.drop_scope(child.name, inner)
+
     # -- resource actions -----------------------------------------------------------------------
 
     def _create(self, plan: Plan, resource: Resource, ctx: Context[Store], call: Call) -> Reply:
@@ -207,6 +264,9 @@ class GeneratedApi:
             {k: v for k, v in plan.responses.items() if str(k) == "409"}, [409]
         ):
             return self._error(plan, [409], f"{resource.name} {key} already exists", ctx)
+        record = _touched(self, resource, record, ctx.now, created=True)
+        if resource.lifecycle is not None:
+            _begin(ctx, resource, resource.lifecycle.creating, "create", scope, key, record)
         ctx.backend.put(resource.name, scope, key, record)
         headers = self._location(plan, resource, call, key)
         return self._respond(plan, record, ctx, headers)
@@ -242,7 +302,9 @@ class GeneratedApi:
         for name, value in existing.items():
             if self._read_only(resource, name):
                 record[name] = value
-        record = self._valid_record(resource, record, existing)
+        record = _touched(self, resource, self._valid_record(resource, record, existing), ctx.now)
+        if resource.lifecycle is not None and resource.lifecycle.updating is not None:
+            _begin(ctx, resource, resource.lifecycle.updating, "update", scope, key, record)
         ctx.backend.put(resource.name, scope, key, record)
         return self._respond(plan, record, ctx)
 
@@ -263,7 +325,9 @@ class GeneratedApi:
                     merged[name] = value
         elif isinstance(call.body, list):
             merged = _json_patch(merged, call.body)
-        merged = self._valid_record(resource, merged, existing)
+        merged = _touched(self, resource, self._valid_record(resource, merged, existing), ctx.now)
+        if resource.lifecycle is not None and resource.lifecycle.updating is not None:
+            _begin(ctx, resource, resource.lifecycle.updating, "update", scope, key, merged)
         ctx.backend.put(resource.name, scope, key, merged)
         return self._respond(plan, merged, ctx)
 
@@ -272,6 +336,12 @@ class GeneratedApi:
         if isinstance(found, Reply):
             return found
         scope, key, record = found
+        lifecycle = resource.lifecycle
+        if lifecycle is not None and lifecycle.deleting is not None:
+            record = dict(record)
+            _begin(ctx, resource, lifecycle.deleting, "delete", scope, key, record)
+            ctx.backend.put(resource.name, scope, key, record)
+            return self._respond(plan, record, ctx)
         ctx.backend.delete(resource.name, scope, key)
         inner = scope_key([*_scope_values(resource, call), key])
         for child in self.model.resources.values():
@@ -480,6 +550,65 @@ class GeneratedApi:
         if body is None:
             body = self._generated(plan, slot.schema, rng)
         return Reply(status, body, all_headers, media)
+
+
+def _begin(
+    ctx: Context[Any],
+    resource: Resource,
+    status: str,
+    action: str,
+    scope: str,
+    key: str,
+    record: dict[str, Any],
+) -> None:
+    """Put ``record`` in ``status`` now and schedule where it ends: settled, or removed."""
+    lifecycle = resource.lifecycle
+    assert lifecycle is not None
+    record[lifecycle.member] = status
+    payload = {"resource": resource.name, "scope": scope, "key": key, "from": status}
+    kind = REMOVE_JOB if action == "delete" else SETTLE_JOB
+    ctx.jobs.schedule(kind, {**payload, "action": action}, delay=ctx.settings.async_delay)
+
+
+def _touched(
+    api: GeneratedApi, resource: Resource, record: dict[str, Any], now: float, created: bool = False
+) -> dict[str, Any]:
+    """``record`` with the members that say when it was updated (and, ``created``, created)
+    set to ``now``, in their schema's type (epoch seconds, or an RFC 3339 ``date-time``)."""
+    view = object_view(api.document, resource.record_schema or "")
+    if view is None:
+        return record
+    names = _UPDATED + (_CREATED if created else ())
+    for name, pointer in view.properties.items():
+        if name.lower().replace("_", "") not in names:
+            continue
+        kind = schema_type(api.document, pointer)
+        if kind == "number":
+            record[name] = now
+        elif kind == "integer":
+            record[name] = int(now)
+        elif kind == "string" and string_format(api.document, pointer) == "date-time":
+            stamp = datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="milliseconds")
+            record[name] = stamp.replace("+00:00", "Z")
+    return record
+
+
+_CREATED: tuple[str, ...] = (
+    "createdat",
+    "createdtime",
+    "creationtime",
+    "createtime",
+    "creationdate",
+    "created",
+)
+_UPDATED: tuple[str, ...] = (
+    "updatedat",
+    "lastupdatedat",
+    "lastupdatedtime",
+    "updatedtime",
+    "lastmodifiedtime",
+)
+_UPDATED += ("updated", "modifiedat", "lastmodified", "lastmodifiedat")
 
 
 def call_id(plan: Plan, call: Call) -> Any:

@@ -9,10 +9,19 @@ Two inferences fill one model:
 - **operationIds** (documents that are not REST-shaped, e.g. AWS's): ``CreateThing``,
   ``GetThing``/``DescribeThing``, ``ListThings``, ``UpdateThing``/``PutThing``, ``DeleteThing``
   over one identifier member (``thingId``, ``thingName``, ``id``) found in the path, the query
-  or the body.
+  or the body. Such a verb is believed over the HTTP method: ``POST /things`` named
+  ``ListThings`` lists, and ``PUT /things`` named ``CreateThing`` creates; the operations of a
+  noun the paths left out join the resource the paths found for it (``/things/`` and
+  ``/things/{id}/`` are a pair too).
 
-The identifier field of a record is the path parameter's name, ``id``, or what the document's
-OpenAPI ``links`` say (``$response.body#/uuid`` feeding the item's parameter).
+The identifier field of a record is the path parameter's name (``thingIdentifier`` is held in
+``thingId``, ``endpointName`` in ``name``), ``id``, or what the document's OpenAPI ``links``
+say (``$response.body#/uuid`` feeding the item's parameter).
+
+A record whose status member enumerates ``CREATING`` and a settled value (``ACTIVE``,
+``READY``, ``AVAILABLE``) has a ``Lifecycle``: it is created ``CREATING``, updated ``UPDATING``
+and deleted ``DELETING`` where the enum has those values, and settles later (the handlers
+schedule it on the virtual clock).
 """
 
 from __future__ import annotations
@@ -56,6 +65,18 @@ class IdLocator:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """An asynchronous record's status member and the values it moves through."""
+
+    member: str
+    settled: str  # ACTIVE, READY, ...
+    creating: str
+    updating: str | None
+    deleting: str | None
+    failed: dict[str, str]  # "create" | "update" | "delete" -> CREATE_FAILED (or FAILED)
+
+
+@dataclass(frozen=True)
 class Resource:
     name: str  # "pets", "projects/tasks"
     collection_path: str | None  # "/projects/{projectId}/tasks" (None: inferred from operationIds)
@@ -65,6 +86,7 @@ class Resource:
     id_field: str | None  # record property holding the identifier
     record_schema: str | None  # pointer of the record's schema
     id_schema: str | None  # pointer of the identifier property's schema
+    lifecycle: Lifecycle | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +115,20 @@ def infer(document: Document, sites: list[OperationSite]) -> ResourceModel:
     _infer_from_paths(document, sites, model)
     _infer_from_operation_ids(document, sites, model)
     _apply_links(document, sites, model)
+    for name, resource in model.resources.items():
+        model.resources[name] = replace(resource, lifecycle=_lifecycle(document, resource))
     return model
+
+
+def verb_action(operation_id: str) -> str | None:
+    """What an operationId's verb says it does (``ListThings`` -> "list"), if it has one."""
+    found = _VERB.match(operation_id)
+    return _VERB_ACTIONS[found.group(1)] if found is not None else None
+
+
+def _bare(path: str) -> str:
+    """``/things/`` and ``/things`` are one place for pairing collections with items."""
+    return path.rstrip("/") or "/"
 
 
 # -- paths ------------------------------------------------------------------------------------
@@ -102,10 +137,10 @@ def infer(document: Document, sites: list[OperationSite]) -> ResourceModel:
 def _infer_from_paths(document: Document, sites: list[OperationSite], model: ResourceModel) -> None:
     by_path: dict[str, dict[str, OperationSite]] = {}
     for site in sites:
-        by_path.setdefault(site.path, {})[site.method] = site
+        by_path.setdefault(_bare(site.path), {}).setdefault(site.method, site)
     item_paths = {}
     for path, methods in by_path.items():
-        segments = path.rstrip("/").split("/")
+        segments = path.split("/")
         found = _TEMPLATE.match(segments[-1]) if len(segments) > 1 else None
         if found is None or len(segments) < 3:
             continue
@@ -136,7 +171,7 @@ def _infer_from_paths(document: Document, sites: list[OperationSite], model: Res
         resource = Resource(
             name=names[item_path],
             collection_path=collection,
-            item_path=item_path,
+            item_path=next(iter(items.values())).path,
             scope_params=scope_params,
             parent=parent,
             id_field=None,
@@ -147,16 +182,30 @@ def _infer_from_paths(document: Document, sites: list[OperationSite], model: Res
         model.resources[resource.name] = resource
         locator = IdLocator("path", id_param)
         for method, action in (("post", "create"), ("get", "list")):
-            if method in gathered:
-                model.roles[gathered[method].operation_id] = Role(resource.name, action)
+            if method in gathered and (named := _agreed(gathered[method], action)) is not None:
+                model.roles[gathered[method].operation_id] = Role(resource.name, named)
         for method, action in (
             ("get", "read"),
             ("put", "replace"),
             ("patch", "update"),
             ("delete", "delete"),
         ):
-            if method in items:
-                model.roles[items[method].operation_id] = Role(resource.name, action, locator)
+            if method in items and (named := _agreed(items[method], action)) is not None:
+                model.roles[items[method].operation_id] = Role(resource.name, named, locator)
+
+
+_COLLECTION_ACTIONS = frozenset({"create", "list"})
+
+
+def _agreed(site: OperationSite, action: str) -> str | None:
+    """The action of an operation the paths place at ``action``: its verb's when it names one
+    that fits the place (``UpdateThing`` on PUT merges; ``ListThings`` on POST is no create)."""
+    named = verb_action(site.operation_id)
+    if named is None:
+        return action
+    if (named in _COLLECTION_ACTIONS) == (action in _COLLECTION_ACTIONS):
+        return named
+    return None
 
 
 def _record_schema(
@@ -196,6 +245,11 @@ def _id_candidates(names: list[str]) -> list[str]:
     result: list[str] = []
     for name in names:
         result.append(name)
+    for name in names:  # thingIdentifier -> thingId; endpointName -> name; thingId -> id
+        if name.endswith("Identifier") and len(name) > len("Identifier"):
+            result.append(name[: -len("Identifier")] + "Id")
+        elif name.endswith("Name") and len(name) > len("Name"):
+            result.append("name")
     result.extend(["id", "uuid", "ID", "Id", "key", "name", "slug", "code"])
     for name in names:
         for suffix in ("Id", "_id", "ID", "Name", "_name"):
@@ -237,8 +291,6 @@ def _infer_from_operation_ids(
 ) -> None:
     groups: dict[str, dict[str, OperationSite]] = {}
     for site in sites:
-        if site.operation_id in model.roles:
-            continue
         found = _VERB.match(site.operation_id)
         if found is None:
             continue
@@ -248,6 +300,17 @@ def _infer_from_operation_ids(
             noun = _singular(noun)
         groups.setdefault(noun, {}).setdefault(action, site)
     for noun, actions in groups.items():
+        held = {
+            model.roles[s.operation_id].resource
+            for s in actions.values()
+            if s.operation_id in model.roles
+        }
+        if len(held) == 1:
+            _join_path_resource(document, model, model.resources[held.pop()], actions)
+            continue
+        if held:
+            continue
+        actions = {a: s for a, s in actions.items() if s.operation_id not in model.roles}
         reader = actions.get("read")
         if "create" not in actions or reader is None:
             continue
@@ -266,6 +329,47 @@ def _infer_from_operation_ids(
             if item and where is None:
                 continue
             model.roles[site.operation_id] = Role(name, action, where)
+
+
+def _join_path_resource(
+    document: Document, model: ResourceModel, resource: Resource, actions: dict[str, OperationSite]
+) -> None:
+    """The operations of a noun the paths left out (``PUT /things`` named ``CreateThing``,
+    ``POST /things`` named ``ListThings``) join the resource the paths found for it, when they
+    carry its parent scope (and, for an item action, its identifier)."""
+    taken = set(model.operations_of(resource.name))
+    item_locator = next(
+        (
+            model.roles[s.operation_id].id_from
+            for s in actions.values()
+            if s.operation_id in model.roles and model.roles[s.operation_id].id_from is not None
+        ),
+        None,
+    )
+    for action, site in actions.items():
+        if site.operation_id in model.roles or action in taken:
+            continue
+        params = _path_params(document, site)
+        if not set(resource.scope_params) <= params:
+            continue
+        where = None
+        if action in ("read", "replace", "update", "delete"):
+            if item_locator is None:
+                continue
+            where = _locate_identifier(document, site, [item_locator.name])
+            if where is None:
+                continue
+        model.roles[site.operation_id] = Role(resource.name, action, where)
+
+
+def _path_params(document: Document, site: OperationSite) -> set[str]:
+    params = [*site.path_item.get("parameters", []), *site.raw.get("parameters", [])]
+    found = set()
+    for param in params:
+        resolved = document.resolve(param)
+        if isinstance(resolved, dict) and resolved.get("in") == "path":
+            found.add(str(resolved.get("name")))
+    return found
 
 
 def _locate_identifier(
@@ -337,3 +441,42 @@ def _links(document: Document, site: OperationSite) -> list[dict[str, Any]]:
             if isinstance(link, dict):
                 found.append(link)
     return found
+
+
+# -- lifecycle --------------------------------------------------------------------------------
+
+_STATUS_NAMES = ("status", "state", "lifecyclestate", "provisioningstate")
+_SETTLED = ("ACTIVE", "READY", "AVAILABLE")
+
+
+def _lifecycle(document: Document, resource: Resource) -> Lifecycle | None:
+    """The record's asynchronous status, when its enum says it has one."""
+    view = object_view(document, resource.record_schema) if resource.record_schema else None
+    if view is None:
+        return None
+    for name, pointer in view.properties.items():
+        if name.lower() not in _STATUS_NAMES:
+            continue
+        _, node = deref(document, pointer)
+        values = node.get("enum") if isinstance(node, dict) else None
+        if not isinstance(values, list) or "CREATING" not in values:
+            continue
+        settled = next((v for v in _SETTLED if v in values), None)
+        if settled is None:
+            continue
+        failed = {}
+        for action in ("create", "update", "delete"):
+            specific = f"{action.upper()}_FAILED"
+            if specific in values:
+                failed[action] = specific
+            elif "FAILED" in values:
+                failed[action] = "FAILED"
+        return Lifecycle(
+            member=name,
+            settled=settled,
+            creating="CREATING",
+            updating="UPDATING" if "UPDATING" in values else None,
+            deleting="DELETING" if "DELETING" in values else None,
+            failed=failed,
+        )
+    return None

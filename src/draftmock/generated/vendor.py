@@ -169,6 +169,8 @@ def build_vendor(
         render_operation_error=render_operation_error,
         render_operation_violations=render_operation_violations,
         publish=publish,
+        jobs=api.jobs(),
+        status_operations=api.status_operations(),
     )
 
 

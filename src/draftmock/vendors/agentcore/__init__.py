@@ -1,4 +1,6 @@
-"""AWS Bedrock AgentCore Control datasets: SigV4 accounts, an implicit DRAFT, async versions."""
+"""AWS Bedrock AgentCore Control: SigV4 accounts; datasets (an implicit DRAFT, async versions)
+written here, every other operation of the document served by the generated tier per account and
+region, in the same rest-json errors."""
 
 from __future__ import annotations
 
@@ -33,9 +35,14 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     return Admission(Principal(credential.account_id, signature.region, credential.access_key))
 
 
+def tenant_of(principal: Principal) -> str:
+    """Each region of an account is a namespace of its own, as for datasets."""
+    return f"{principal.account_id}/{principal.region}"
+
+
 vendor: Vendor[Backend] = Vendor(
     slug=SLUG,
-    title="AWS Bedrock AgentCore Control datasets",
+    title="AWS Bedrock AgentCore Control",
     spec_file="agentcore.yaml",
     operations=ops,
     new_backend=Backend,
@@ -47,6 +54,7 @@ vendor: Vendor[Backend] = Vendor(
     render_no_route=errors.render_no_route,
     jobs=service.JOBS,
     status_operations=frozenset({"GetDataset"}),
+    tenant_of=tenant_of,
     options={
         "max_versions": {"type": "integer", "minimum": 0},
         "max_examples_per_dataset": {"type": "integer", "minimum": 0},

@@ -185,11 +185,13 @@ class Account:
 
 @dataclass
 class Backend:
-    """AgentCore state of one world: accounts by id, access keys, S3 objects for ``s3Source``."""
+    """AgentCore state of one world: accounts by id, access keys, S3 objects for ``s3Source``;
+    the records of the operations the generated tier serves, by tenant (``account/region``)."""
 
     accounts: dict[str, Account] = field(default_factory=dict)
     credentials: dict[str, Credential] = field(default_factory=dict)
     s3_objects: dict[str, str] = field(default_factory=dict)  # s3 uri -> JSONL text
+    generated: dict[str, Any] = field(default_factory=dict)  # tenant -> generated.store.Store
 
     def account(self, account_id: str) -> Account:
         if account_id not in self.accounts:
