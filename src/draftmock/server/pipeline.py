@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -83,7 +83,9 @@ class ApiPipeline:
         self.unimplemented = frozenset(missing)
 
     def handle(self, request: Request) -> Outcome:
-        op, raw_path, allowed = self.api.router.match(request.method, request.path)
+        op, raw_path, allowed = self.api.router.match(
+            request.method, request.path, _lookup(request)
+        )
         if op is None:
             reply = self.vendor.render_no_route(
                 request.method, request.path, allowed, request.request_id
@@ -129,7 +131,7 @@ class ApiPipeline:
 
     def replay(self, world: World, request: Request, now: float) -> Outcome:
         """Handle a request another process answered at virtual time ``now``, as it did."""
-        op, raw_path, _ = self.api.router.match(request.method, request.path)
+        op, raw_path, _ = self.api.router.match(request.method, request.path, _lookup(request))
         if op is None:
             return Outcome(Reply(404), None, session=world.name)
         with world.lock:
@@ -336,6 +338,23 @@ def _diagnostic(message: str) -> Reply:
         {"draftmock_error": "contract violation", "message": message},
         {VIOLATION_HEADER: message[:500]},
     )
+
+
+def _lookup(request: Request) -> Callable[[str, str], str | None]:
+    """The request's header and query values, for a router choosing among operations that share
+    a method and path."""
+    query: dict[str, list[str]] | None = None
+
+    def value(location: str, name: str) -> str | None:
+        nonlocal query
+        if location == "header":
+            return request.headers.get(name)
+        if query is None:
+            query = _query_values(request.query_string)
+        found = query.get(name)
+        return found[-1] if found else None
+
+    return value
 
 
 def _query_values(query_string: str) -> dict[str, list[str]]:

@@ -8,12 +8,14 @@ At request time the server only looks things up.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from draftmock.errors import SpecError
 from draftmock.spec.document import Document, escape
-from draftmock.spec.params import Parameter, primary_type
+from draftmock.spec.params import Parameter, primary_type, single_value
 from draftmock.spec.schema import SchemaValidator
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -86,20 +88,81 @@ class CompiledApi:
     router: Router
 
 
+# (location, name) -> the request's value there; location is "header" (name lower-case) or "query"
+Lookup = Callable[[str, str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    """A value a request must carry to reach one operation: a required header or query parameter
+    admitting one value, or a ``name=value`` pair of the path's fragment (header or query)."""
+
+    location: str | None  # None: a fragment's pair, found in a header or the query
+    name: str
+    value: str
+
+    def met(self, lookup: Lookup) -> bool:
+        if self.location is not None:
+            return lookup(self.location, self.name) == self.value
+        return self.value in (lookup("header", self.name.lower()), lookup("query", self.name))
+
+
+def _markers(op: Operation) -> frozenset[_Marker]:
+    found = {
+        _Marker(param.location, param.key, param.single)
+        for param in op.parameters
+        if param.required and param.single is not None
+    }
+    fragment = op.path.partition("#")[2]
+    found.update(_Marker(None, name, value) for name, value in parse_qsl(fragment))
+    return frozenset(found)
+
+
+class _Choice:
+    """The operations of one method on one path. Most paths have one; operations that share
+    method and path (AWS' ``POST /#X-Amz-Target=...``) are told apart by the markers each has
+    and the others lack. A request meeting none of them reaches the first, whose validation
+    then names the parameter it lacks."""
+
+    __slots__ = ("first", "options")
+
+    def __init__(self, ops: Sequence[Operation]) -> None:
+        self.first = ops[0]
+        self.options: list[tuple[Operation, frozenset[_Marker]]] = []
+        if len(ops) > 1:
+            marked = [(op, _markers(op)) for op in ops]
+            shared = frozenset.intersection(*(markers for _, markers in marked))
+            options = [(op, markers - shared) for op, markers in marked]
+            self.options = sorted(options, key=lambda option: -len(option[1]))
+
+    def pick(self, lookup: Lookup | None) -> Operation:
+        if lookup is not None:
+            for op, markers in self.options:
+                if all(marker.met(lookup) for marker in markers):
+                    return op
+        return self.first
+
+
+def routing_path(path: str) -> str:
+    """The part of a document's path a request can name: without its ``#fragment``."""
+    return path.partition("#")[0] or "/"
+
+
 class _Template:
     """One templated path of one method; its regex is compiled on first use."""
 
-    __slots__ = ("_regex", "literal", "method", "op")
+    __slots__ = ("_regex", "choice", "literal", "method", "path")
 
-    def __init__(self, op: Operation) -> None:
-        self.op = op
-        self.method = op.method
-        self.literal = len(re.sub(r"\{[^}]+\}", "", op.path))
+    def __init__(self, path: str, choice: _Choice) -> None:
+        self.choice = choice
+        self.path = path
+        self.method = choice.first.method
+        self.literal = len(re.sub(r"\{[^}]+\}", "", path))
         self._regex: re.Pattern[str] | None = None
 
     def fullmatch(self, path: str) -> re.Match[str] | None:
         if self._regex is None:
-            self._regex = _template_regex(self.op.path)
+            self._regex = _template_regex(self.path)
         return self._regex.fullmatch(path)
 
 
@@ -108,20 +171,25 @@ class Router:
 
     Templates are bucketed by their number of segments and their first segment (when it is a
     literal), so a request is matched only against paths that could fit it, and a document of
-    thousands of paths compiles each regex only when a request first needs it."""
+    thousands of paths compiles each regex only when a request first needs it. Operations on
+    the same method and path are told apart by the request's headers and query (``_Choice``)."""
 
     def __init__(self, operations: list[Operation]) -> None:
-        self._static: dict[tuple[str, str], Operation] = {}
+        self._static: dict[tuple[str, str], _Choice] = {}
         self._static_methods: dict[str, list[str]] = {}
         self._buckets: dict[tuple[int, str | None], list[_Template]] = {}
+        grouped: dict[tuple[str, str], list[Operation]] = {}
         for op in operations:
-            if "{" not in op.path:
-                self._static[(op.method, op.path)] = op
-                self._static_methods.setdefault(op.path, []).append(op.method)
+            grouped.setdefault((op.method, routing_path(op.path)), []).append(op)
+        for (method, path), ops in grouped.items():
+            choice = _Choice(ops)
+            if "{" not in path:
+                self._static[(method, path)] = choice
+                self._static_methods.setdefault(path, []).append(method)
             else:
-                first = op.path.split("/")[1] if op.path.count("/") else ""
-                key = (op.path.count("/"), None if "{" in first else first)
-                self._buckets.setdefault(key, []).append(_Template(op))
+                first = path.split("/")[1] if path.count("/") else ""
+                key = (path.count("/"), None if "{" in first else first)
+                self._buckets.setdefault(key, []).append(_Template(path, choice))
         # More literal characters first: /a/list beats /a/{id}.
         for bucket in self._buckets.values():
             bucket.sort(key=lambda t: -t.literal)
@@ -140,18 +208,22 @@ class Router:
             self._merged[(count, first)] = merged
         return merged
 
-    def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], list[str]]:
-        """(operation, raw path params, methods allowed on the path). No methods: unknown path."""
-        op = self._static.get((method, path))
-        if op is not None:
-            return op, {}, [method]
+    def match(
+        self, method: str, path: str, lookup: Lookup | None = None
+    ) -> tuple[Operation | None, dict[str, str], list[str]]:
+        """(operation, raw path params, methods allowed on the path). No methods: unknown path.
+        ``lookup`` gives the request's header and query values, to choose among operations
+        sharing the method and path; without it the first of them is chosen."""
+        choice = self._static.get((method, path))
+        if choice is not None:
+            return choice.pick(lookup), {}, [method]
         allowed = list(self._static_methods.get(path, ()))
         for template in self._candidates(path):
             found = template.fullmatch(path)
             if found is None:
                 continue
             if template.method == method:
-                return template.op, found.groupdict(), [method]
+                return template.choice.pick(lookup), found.groupdict(), [method]
             allowed.append(template.method)
         return None, {}, allowed
 
@@ -317,6 +389,7 @@ def _parameters(
                 ),
                 has_default="default" in schema,
                 default=schema.get("default"),
+                single=single_value(schema) if location in ("header", "query") else None,
             )
         )
     return tuple(result)

@@ -27,6 +27,7 @@ class Parameter:
     validator: SchemaValidator
     has_default: bool
     default: Any
+    single: str | None = None  # the one value the schema admits (``const`` or a one-member enum)
 
     @property
     def key(self) -> str:
@@ -48,6 +49,19 @@ def primary_type(schema: dict[str, Any]) -> str:
         first = schema["enum"][0]
         return "integer" if isinstance(first, int) else "string"
     return "string"
+
+
+def single_value(schema: dict[str, Any]) -> str | None:
+    """The one value ``schema`` admits, as it is written in a request; None when it admits more."""
+    if "const" in schema:
+        value = schema["const"]
+    elif isinstance(schema.get("enum"), list) and len(schema["enum"]) == 1:
+        value = schema["enum"][0]
+    else:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if isinstance(value, (dict, list)) or value is None else str(value)
 
 
 def coerce_scalar(text: str, kind: str) -> Any:

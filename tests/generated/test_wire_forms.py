@@ -1,0 +1,126 @@
+"""Requests shaped as real-world documents describe them: operations that share one method and
+path and differ by a header, a query value or the path's fragment (AWS' JSON-RPC and query
+protocols)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from draftmock.assembly import build_runtime
+from draftmock.server.app import DraftmockApp
+from draftmock.testing import LiveServer
+
+DOCUMENT = """
+openapi: 3.0.0
+info: {title: rpc, version: '1'}
+paths:
+  /#X-Amz-Target=Svc.Describe:
+    post:
+      operationId: Describe
+      parameters:
+        - {name: X-Amz-Target, in: header, required: true, schema: {type: string, enum: [Svc.Describe]}}
+      requestBody:
+        required: true
+        content: {application/x-amz-json-1.1: {schema: {type: object}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [described]
+                properties: {described: {type: string, enum: [done]}}
+  /#X-Amz-Target=Svc.Count:
+    post:
+      operationId: Count
+      parameters:
+        - {name: X-Amz-Target, in: header, required: true, schema: {type: string, enum: [Svc.Count]}}
+      requestBody:
+        required: true
+        content: {application/x-amz-json-1.1: {schema: {type: object, required: [Name]}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count]
+                properties: {count: {type: integer, minimum: 7, maximum: 7}}
+  /{Account}/#Action=Tag:
+    get:
+      operationId: Tag
+      parameters:
+        - {name: Account, in: path, required: true, schema: {type: integer}}
+        - {name: Tags, in: query, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json: {schema: {type: string, enum: [tagged]}}
+  /{Account}/#Action=Untag:
+    get:
+      operationId: Untag
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json: {schema: {type: string, enum: [untagged]}}
+  /messages:
+    post:
+      operationId: send
+      requestBody:
+        required: true
+        content:
+          text/xml: {schema: {$ref: '#/components/schemas/Entry'}}
+          application/x-www-form-urlencoded: {schema: {$ref: '#/components/schemas/Entry'}}
+      responses:
+        '200': {description: sent}
+components:
+  schemas:
+    Entry:
+      type: object
+      required: [Id, Size]
+      properties: {Id: {type: string}, Size: {type: integer}}
+"""
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    path = tmp_path_factory.mktemp("wire") / "rpc.yaml"
+    path.write_text(DOCUMENT)
+    runtime = build_runtime(documents=[(None, Path(path))])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as client:
+        yield client
+
+
+def test_operations_sharing_a_path_are_told_apart_by_their_header(api: httpx.Client) -> None:
+    headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": "Svc.Count"}
+    count = api.post("/", headers=headers, content=b'{"Name": "n"}')
+    assert count.status_code == 200 and count.json() == {"count": 7}
+    # The body is JSON in AWS' dialect, validated against Count's schema
+    assert api.post("/", headers=headers, content=b"{}").status_code == 400
+    described = api.post(
+        "/", headers={"content-type": "application/x-amz-json-1.1", "x-amz-target": "Svc.Describe"},
+        content=b"{}",
+    )  # fmt: skip
+    assert described.status_code == 200 and described.json() == {"described": "done"}
+
+
+def test_a_request_naming_no_operation_is_refused_for_its_header(api: httpx.Client) -> None:
+    refused = api.post(
+        "/", headers={"content-type": "application/x-amz-json-1.1", "x-amz-target": "Svc.Other"},
+        content=b"{}",
+    )  # fmt: skip
+    assert refused.status_code == 400 and "x-amz-target" in refused.text.lower()
+
+
+def test_the_fragment_is_matched_in_the_query_on_a_templated_path(api: httpx.Client) -> None:
+    assert api.get("/12/", params={"Action": "Untag"}).json() == "untagged"
+    tagged = api.get("/12/", params={"Action": "Tag", "Tags": "a"})
+    assert tagged.status_code == 200 and tagged.json() == "tagged"
