@@ -104,7 +104,7 @@ def test_a_client_per_api_with_default_credentials_and_clock_control(
                 "jobs/fail",
                 {"api": "promptlayer", "operation": "saveDraftDatasetVersion"},
             )
-            draftmock.control("POST", "faults", {"api": "promptlayer", "status": 401})
+            draftmock.control("POST", "faults", {"api": "promptlayer", "operation": "listDatasets", "status": 401})
             draftmock.resume()
 
         def test_steering_is_gone_in_the_next_test_2(draftmock):

@@ -113,7 +113,11 @@ def test_ranged_latency_varies_within_its_window(mock: Mock) -> None:
 
 
 def test_fault_rules_belong_to_their_session(mock: Mock) -> None:
-    add(mock, {"api": "promptlayer", "status": 401}, session="faulty")
+    add(
+        mock,
+        {"api": "promptlayer", "operation": "listDatasets", "status": 401},
+        session="faulty",
+    )
     faulty = mock.client("promptlayer", {**PL, "X-Draftmock-Session": "faulty"})
     clean = mock.client("promptlayer", PL)
     assert faulty.get("/api/public/v2/datasets").status_code == 401

@@ -134,6 +134,8 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         if found is None:
             return False
         slot = found[1]
+        if slot.media_type is None:
+            return reply.body is None
         return slot.schema is None or values.valid(slot.schema, reply.body)
 
     def own_error(op_id: str, error: VendorError, request_id: str) -> Reply:
@@ -142,8 +144,11 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         return vendor.render_error(error, request_id)
 
     def render_operation_error(op_id: str, error: VendorError, request_id: str) -> Reply:
-        if op_id in own:
-            return own_error(op_id, error, request_id)
+        """The vendor's error where the operation documents it, otherwise the documented
+        error generated (or, documenting none, the mock's own marked refusal)."""
+        reply = own_error(op_id, error, request_id) if op_id in own else None
+        if reply is not None and fits(op_id, reply):
+            return reply
         reply = vendor.render_error(error, request_id)
         if fits(op_id, reply):
             return reply

@@ -281,7 +281,7 @@ def external_ids_round_trip(run: Run) -> None:
     mapping = {"source": "draftmock-conform", "external_id": run.unique("ext")}
     attached = run.call(
         "attach an external id",
-        "attachDatasetGroupExternalId",
+        "attach_dataset_group_id_external_id",
         path={"dataset_group_id": group_id},
         json=mapping,
     )
@@ -290,12 +290,14 @@ def external_ids_round_trip(run: Run) -> None:
         "detach the external id",
         lambda: run.call(
             "clean-up: detach",
-            "deleteDatasetGroupExternalId",
+            "delete_dataset_group_id_external_id",
             path={"dataset_group_id": group_id, **mapping},
         ),
     )
     listed = run.call(
-        "list external ids", "listDatasetGroupExternalIds", path={"dataset_group_id": group_id}
+        "list external ids",
+        "list_dataset_group_id_external_ids",
+        path={"dataset_group_id": group_id},
     )
     run.check(
         "the attached id is listed",
@@ -315,13 +317,13 @@ def external_ids_round_trip(run: Run) -> None:
     run.expect_status("external_source without external_id is 400", half, 400)
     removed = run.call(
         "detach the external id",
-        "deleteDatasetGroupExternalId",
+        "delete_dataset_group_id_external_id",
         path={"dataset_group_id": group_id, **mapping},
     )
     run.expect_status("detach: 200", removed, 200)
     twice = run.call(
         "detach it again",
-        "deleteDatasetGroupExternalId",
+        "delete_dataset_group_id_external_id",
         path={"dataset_group_id": group_id, **mapping},
     )
     run.expect_status("a second detach is 404", twice, 404)

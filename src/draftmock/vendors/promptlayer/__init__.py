@@ -5,7 +5,7 @@ from __future__ import annotations
 from draftmock.vendors._kit import Admission, AuthInput, Context, SchemaCheck, Vendor
 from draftmock.vendors.promptlayer import errors, fixture, service
 from draftmock.vendors.promptlayer.handlers import dataset_json, ops
-from draftmock.vendors.promptlayer.models import Backend
+from draftmock.vendors.promptlayer.models import ApiKey, Backend
 
 
 def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
@@ -14,6 +14,11 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     if key is None:
         raise errors.UnauthorizedError()
     return Admission(key)
+
+
+def tenant_of(principal: ApiKey) -> str:
+    """Generated records are kept per workspace."""
+    return str(principal.workspace_id)
 
 
 def prune_state(backend: Backend, check: SchemaCheck) -> list[str]:
@@ -39,7 +44,7 @@ def prune_state(backend: Backend, check: SchemaCheck) -> list[str]:
 
 vendor: Vendor[Backend] = Vendor(
     slug="promptlayer",
-    title="PromptLayer datasets",
+    title="PromptLayer",
     spec_file="promptlayer.yaml",
     operations=ops,
     new_backend=Backend,
@@ -54,4 +59,5 @@ vendor: Vendor[Backend] = Vendor(
     prune_state=prune_state,
     undeclared_media_types_as_json=False,  # FastAPI reads only JSON Content-Types as JSON
     known_errors={("createDraftDatasetVersion", 409): service.draft_exists},
+    tenant_of=tenant_of,
 )

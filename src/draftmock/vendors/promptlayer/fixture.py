@@ -11,6 +11,7 @@ from typing import Any
 
 from draftmock.errors import FixtureError
 from draftmock.ids import Ids
+from draftmock.vendors.promptlayer import prompts
 from draftmock.vendors.promptlayer.models import (
     ApiKey,
     Backend,
@@ -46,6 +47,24 @@ SCHEMA: dict[str, Any] = {
                 "dataset_groups": {"type": "array", "items": {"$ref": "#/$defs/group"}},
                 "request_logs": {"type": "array", "items": {"$ref": "#/$defs/request_log"}},
                 "traces": {"type": "array", "items": {"$ref": "#/$defs/trace"}},
+                "prompt_templates": {"type": "array", "items": {"$ref": "#/$defs/prompt"}},
+            },
+        },
+        "prompt": {
+            "type": "object",
+            "required": ["id", "name", "versions"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer", "minimum": 1},
+                "name": {"$ref": f"{SPEC}/BasePromptTemplate/properties/prompt_name"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "external_ids": {"type": "array", "items": {"$ref": f"{SPEC}/ExternalId"}},
+                "versions": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"$ref": f"{SPEC}/PromptVersion"},
+                },
+                "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
             },
         },
         "api_key": {
@@ -248,6 +267,13 @@ def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
                 user_intent=r.get("user_intent"),
                 agent_intent=r.get("agent_intent"),
             )
+        prompts.load(
+            ids,
+            ws,
+            ws_data.get("prompt_templates", []),
+            now,
+            f"promptlayer fixture, field workspaces/{w}/prompt_templates",
+        )
         for t in ws_data.get("traces", []):
             ws.traces[t["trace_id"]] = Trace(
                 t["trace_id"],

@@ -261,7 +261,7 @@ def create_dataset_version_from_filter_params(ctx: Ctx, call: Call) -> Reply:
     )
 
 
-@ops("attachDatasetGroupExternalId")
+@ops("attach_dataset_group_id_external_id")
 def attach_dataset_group_external_id(ctx: Ctx, call: Call) -> Reply:
     ext = service.attach_external_id(
         ctx,
@@ -273,13 +273,13 @@ def attach_dataset_group_external_id(ctx: Ctx, call: Call) -> Reply:
     return created({"success": True, "external_id": ext.to_json()})
 
 
-@ops("listDatasetGroupExternalIds")
+@ops("list_dataset_group_id_external_ids")
 def list_dataset_group_external_ids(ctx: Ctx, call: Call) -> Reply:
     ids = service.list_external_ids(ctx, _key(call), call.path["dataset_group_id"])
     return ok({"success": True, "external_ids": [e.to_json() for e in ids]})
 
 
-@ops("deleteDatasetGroupExternalId")
+@ops("delete_dataset_group_id_external_id")
 def delete_dataset_group_external_id(ctx: Ctx, call: Call) -> Reply:
     service.delete_external_id(
         ctx,

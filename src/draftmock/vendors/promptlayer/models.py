@@ -155,6 +155,53 @@ class Trace:
         return sorted(kids, key=lambda s: s.start_time)
 
 
+@dataclass(slots=True)
+class PromptVersion:
+    """One published version of a prompt template; never changes once made."""
+
+    id: int  # prompt_version_id, unique in the world
+    number: int  # 1, 2, 3, ... per template
+    template: dict[str, Any]  # a ChatPrompt or CompletionPrompt
+    metadata: dict[str, Any] | None
+    commit_message: str | None
+    created_at: float
+
+
+@dataclass(slots=True)
+class ReleaseLabel:
+    """A name ("prod", "staging") pointing at one version of a template; it can move."""
+
+    id: int
+    name: str
+    prompt_id: int
+    version_id: int
+    created_at: float
+
+
+@dataclass(slots=True)
+class Prompt:
+    """A prompt template: one name, its versions in order, its release labels."""
+
+    id: int
+    name: str
+    workspace_id: int
+    created_at: float
+    tags: list[str] = field(default_factory=list)
+    folder_id: int | None = None
+    versions: list[PromptVersion] = field(default_factory=list)
+    labels: dict[str, ReleaseLabel] = field(default_factory=dict)  # by name
+    external_ids: list[ExternalId] = field(default_factory=list)
+
+    def version(self, number: int) -> PromptVersion | None:
+        return self.versions[number - 1] if 0 < number <= len(self.versions) else None
+
+    def version_by_id(self, version_id: int) -> PromptVersion | None:
+        return next((v for v in self.versions if v.id == version_id), None)
+
+    def labels_of(self, version: PromptVersion) -> list[str]:
+        return [name for name, label in self.labels.items() if label.version_id == version.id]
+
+
 @dataclass
 class Workspace:
     """Everything one workspace (the tenant) owns."""
@@ -164,6 +211,7 @@ class Workspace:
     datasets: dict[int, Dataset] = field(default_factory=dict)
     request_logs: dict[int, RequestLog] = field(default_factory=dict)
     traces: dict[str, Trace] = field(default_factory=dict)
+    prompts: dict[int, Prompt] = field(default_factory=dict)  # prompt templates by id
     # Indexes, so a write costs the same with ten groups or ten thousand. Groups and datasets are
     # added and removed only through the methods below, which keep them current.
     group_ids_by_name: dict[str, list[int]] = field(default_factory=dict)
@@ -214,6 +262,9 @@ class Backend:
     workspaces: dict[int, Workspace] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     emails: dict[int, str] = field(default_factory=dict)  # user id -> email
+    # The records of the operations the generated tier serves, by workspace (see
+    # generated/remainder.py): plain data beside this model.
+    generated: dict[str, Any] = field(default_factory=dict)
 
     def workspace(self, workspace_id: int) -> Workspace:
         if workspace_id not in self.workspaces:
@@ -230,6 +281,9 @@ state_codec.register(
     RequestLog,
     Span,
     Trace,
+    PromptVersion,
+    ReleaseLabel,
+    Prompt,
     Workspace,
     Backend,
 )

@@ -1,0 +1,256 @@
+"""Make ``specs/<api>.yaml`` the vendor's whole published document, keeping our corrections.
+
+The vendor modules implement a subset of each vendor's API, described in ``specs/<api>.yaml``
+with corrections to the published document (see each ``docs/<api>.md``). This script takes the
+vendor's published document and lays that curated subset over it:
+
+- every operation of the published document is served; the curated ones (recorded in the
+  output's ``x-draftmock-curated``) keep their curated definition, under the published
+  operationId;
+- curated components (schemas, responses, parameters, ...) replace the published ones of the
+  same name, so the published operations that use them get the corrected versions;
+- per-vendor fixes of the published parts (``FIXES`` below) are applied and recorded in
+  ``x-draftmock-corrections``.
+
+    python scripts/whole_spec.py promptlayer UPSTREAM.json     # (re)write specs/promptlayer.yaml
+    python scripts/whole_spec.py omni UPSTREAM.json --revision SHA
+
+Running it again with a newer published document keeps the curated parts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+CURATED = "x-draftmock-curated"
+
+Fix = Callable[[dict[str, Any], dict[str, Any]], list[dict[str, str]]]
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for path, item in (document.get("paths") or {}).items():
+        for method, op in item.items():
+            if method in METHODS and isinstance(op, dict):
+                found[(method, path)] = op
+    return found
+
+
+def curated_parts(current: dict[str, Any]) -> dict[str, Any]:
+    """What of ``current`` is ours: recorded by a previous run, or (first run) all of it."""
+    if CURATED in current:
+        return dict(current[CURATED])
+    return {
+        "operations": [f"{m.upper()} {p}" for m, p in operations(current)],
+        "components": {
+            kind: sorted(names)
+            for kind, names in (current.get("components") or {}).items()
+            if isinstance(names, dict) and kind != "securitySchemes"
+        },
+    }
+
+
+def merge(
+    api: str,
+    upstream: dict[str, Any],
+    current: dict[str, Any],
+    *,
+    source: str,
+    revision: str,
+    fixes: list[Fix],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The merged document and the curated operations' renames (ours -> published)."""
+    curated = curated_parts(current)
+    result = copy.deepcopy(upstream)
+    renames: dict[str, str] = {}
+    ours = operations(current)
+    result_ops = operations(result)
+    for key in curated["operations"]:
+        method, _, path = key.partition(" ")
+        method = method.lower()
+        op = copy.deepcopy(ours[(method, path)])
+        published = result_ops.get((method, path))
+        if published is not None and published.get("operationId"):
+            if op.get("operationId") != published["operationId"]:
+                renames[str(op.get("operationId"))] = published["operationId"]
+            op["operationId"] = published["operationId"]
+        item = result.setdefault("paths", {}).setdefault(path, {})
+        item[method] = op
+        shared = current["paths"][path].get("parameters")
+        if shared is not None:
+            item["parameters"] = copy.deepcopy(shared)
+    components = result.setdefault("components", {})
+    for kind, names in curated["components"].items():
+        for name in names:
+            components.setdefault(kind, {})[name] = copy.deepcopy(current["components"][kind][name])
+    for name, scheme in (current.get("components", {}).get("securitySchemes") or {}).items():
+        components.setdefault("securitySchemes", {})[name] = copy.deepcopy(scheme)
+    known = {op.get("operationId") for op in operations(result).values()}
+    stale = {str(op.get("operationId")) for op in ours.values()} - known
+    old_names = {ours_id: theirs for ours_id, theirs in renames.items() if ours_id in stale}
+
+    def relink(node: dict[str, Any], pointer: str) -> None:
+        if "/links/" in pointer and node.get("operationId") in old_names:
+            node["operationId"] = old_names[node["operationId"]]
+
+    _walk(result, relink, "#")
+    corrections = [
+        c for c in current.get("x-draftmock-corrections", []) if not c.get("published-part")
+    ]
+    for fix in fixes:
+        for correction in fix(result, current):
+            corrections.append({**correction, "published-part": "true"})
+    for key in ("x-draftmock-sources",):
+        if key in current:
+            result[key] = copy.deepcopy(current[key])
+    result["x-draftmock-corrections"] = corrections
+    result[CURATED] = curated
+    result["x-draftmock-upstream"] = {"source": source, "revision": revision}
+    if "servers" in current and "servers" not in result:
+        result["servers"] = copy.deepcopy(current["servers"])
+    return result, renames
+
+
+# -- per-vendor fixes of the published parts ----------------------------------------------------
+
+
+def _walk(node: Any, visit: Callable[[dict[str, Any], str], None], pointer: str = "") -> None:
+    if isinstance(node, dict):
+        visit(node, pointer)
+        for key, value in list(node.items()):
+            _walk(value, visit, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _walk(value, visit, f"{pointer}/{index}")
+
+
+def nullable_in_31(document: dict[str, Any], current: dict[str, Any]) -> list[dict[str, str]]:
+    """``nullable: true`` is inert in 3.1: the type list says what it meant."""
+    if not str(document.get("openapi", "")).startswith("3.1"):
+        return []
+    where: list[str] = []
+
+    def visit(node: dict[str, Any], pointer: str) -> None:
+        if node.get("nullable") is True and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+            if isinstance(node.get("enum"), list) and None not in node["enum"]:
+                node["enum"] = [*node["enum"], None]
+            del node["nullable"]
+            where.append(pointer)
+
+    _walk(document.get("paths"), visit, "#/paths")
+    _walk(document.get("components"), visit, "#/components")
+    if not where:
+        return []
+    return [
+        {
+            "where": ", ".join(where[:20])
+            + (f" and {len(where) - 20} more" if len(where) > 20 else ""),
+            "published": "nullable: true",
+            "corrected": 'type: [X, "null"] (and null in an enum)',
+            "reason": "`nullable` has no effect in OpenAPI 3.1, so the published schemas reject "
+            "the null the service sends and accepts.",
+        }
+    ]
+
+
+def published_external_id_401(
+    document: dict[str, Any], current: dict[str, Any]
+) -> list[dict[str, str]]:
+    """PromptLayer documents 401 of its external-id operations as ``ExternalIdErrorResponse``
+    (``{success: false, message}``, open): take the published response."""
+    where = []
+    for (method, path), op in operations(document).items():
+        if "/external-ids" not in path:
+            continue
+        responses = op.get("responses", {})
+        wanted = {"$ref": "#/components/schemas/ExternalIdErrorResponse"}
+        content = (responses.get("401") or {}).get("content", {}).get("application/json", {})
+        if content.get("schema") != wanted:
+            responses["401"] = {
+                "description": "Unauthorized",
+                "content": {"application/json": {"schema": wanted}},
+            }
+        if f"{method.upper()} {path}" in current.get(CURATED, curated_parts(current))["operations"]:
+            where.append(f"{method.upper()} {path}")
+    if not where:
+        return []
+    return [
+        {
+            "where": ", ".join(where),
+            "published": "401: ExternalIdErrorResponse",
+            "corrected": "401: ExternalIdErrorResponse (as published; our subset had ErrorResponse)",
+            "reason": "The published external-id operations document their 401 with the "
+            "external-id envelope; the vendor's 401 body ({success: false, message, error}) "
+            "validates it.",
+        }
+    ]
+
+
+def bodiless_204(document: dict[str, Any], current: dict[str, Any]) -> list[dict[str, str]]:
+    """A 204 has no content (RFC 9110, 15.3.5): a documented body there can never be sent."""
+    where = []
+    for (method, path), op in operations(document).items():
+        response = (op.get("responses") or {}).get("204")
+        if isinstance(response, dict) and response.get("content"):
+            del response["content"]
+            where.append(f"{method.upper()} {path}")
+    if not where:
+        return []
+    return [
+        {
+            "where": ", ".join(where),
+            "published": "204 with a response body",
+            "corrected": "204 without content",
+            "reason": "A 204 response ends at its headers (RFC 9110, 15.3.5); clients and "
+            "validators read no body, so a documented one can never be satisfied.",
+        }
+    ]
+
+
+FIXES: dict[str, list[Fix]] = {
+    "promptlayer": [nullable_in_31, published_external_id_401, bodiless_204],
+    "omni": [nullable_in_31, bodiless_204],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("api")
+    parser.add_argument("upstream", type=Path, help="the vendor's published document (JSON/YAML)")
+    parser.add_argument("--source", default="", help="where it comes from (repository and path)")
+    parser.add_argument("--revision", default="", help="the commit it was read at")
+    args = parser.parse_args(argv)
+    target = SPECS / f"{args.api}.yaml"
+    current = yaml.load(target.read_text(), Loader=yaml.CSafeLoader)
+    upstream = json.loads(args.upstream.read_text())
+    merged, renames = merge(
+        args.api,
+        upstream,
+        current,
+        source=args.source or current.get("x-draftmock-upstream", {}).get("source", ""),
+        revision=args.revision or current.get("x-draftmock-upstream", {}).get("revision", ""),
+        fixes=FIXES.get(args.api, []),
+    )
+    text = yaml.dump(
+        merged, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=100
+    )
+    target.write_text(text)
+    for ours, theirs in sorted(renames.items()):
+        print(f"renamed {ours} -> {theirs}")
+    print(f"{target}: {len(operations(merged))} operations", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
