@@ -28,7 +28,8 @@ def fit(values: Values, schema: str, record: dict[str, Any], rng: Any) -> Any:
     if view is None:
         return None
     generated = values.generate(schema, rng)
-    if own:
+    # A closed schema sharing members with the record holds only its own: project onto them.
+    if own or (view.closed and set(record) & set(view.properties)):
         projected = {k: v for k, v in record.items() if k in view.properties or not view.closed}
         if projected != record and values.valid(schema, projected):
             return projected

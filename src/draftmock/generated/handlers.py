@@ -506,6 +506,18 @@ class GeneratedApi:
                     return value
         return ctx.ids.uuid()
 
+    def _aliased(self, plan: Plan, record: dict[str, Any]) -> dict[str, Any]:
+        """``record`` with its identifier also under the name the operation addresses it by
+        (``memoryId`` for a record whose ``id`` it is), for replies that name it so."""
+        role = plan.role
+        locator = role.id_from if role is not None else None
+        resource = self.model.resources.get(role.resource) if role is not None else None
+        if locator is None or resource is None or resource.id_field is None:
+            return record
+        if locator.name in record or resource.id_field not in record:
+            return record
+        return {**record, locator.name: record[resource.id_field]}
+
     def _read_only(self, resource: Resource, name: str) -> bool:
         view = object_view(self.document, resource.record_schema or "")
         if view is None or name not in view.properties:
@@ -533,6 +545,7 @@ class GeneratedApi:
         status: int | None = None,
     ) -> Reply:
         status = status or plan.status
+        record = self._aliased(plan, record)
         slot = plan.slot
         if status != plan.status:
             key = next((k for k in plan.responses if str(k) == str(status)), None)
