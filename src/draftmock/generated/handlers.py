@@ -506,15 +506,18 @@ class GeneratedApi:
                     return value
         return ctx.ids.uuid()
 
-    def _aliased(self, plan: Plan, record: dict[str, Any]) -> dict[str, Any]:
+    def _aliased(self, plan: Plan, schema: str, record: dict[str, Any]) -> dict[str, Any]:
         """``record`` with its identifier also under the name the operation addresses it by
-        (``memoryId`` for a record whose ``id`` it is), for replies that name it so."""
+        (``memoryId`` for a record whose ``id`` it is), for a reply whose schema names it so."""
         role = plan.role
         locator = role.id_from if role is not None else None
         resource = self.model.resources.get(role.resource) if role is not None else None
         if locator is None or resource is None or resource.id_field is None:
             return record
         if locator.name in record or resource.id_field not in record:
+            return record
+        view = object_view(self.document, schema)
+        if view is None or locator.name not in view.properties:
             return record
         return {**record, locator.name: record[resource.id_field]}
 
@@ -545,7 +548,6 @@ class GeneratedApi:
         status: int | None = None,
     ) -> Reply:
         status = status or plan.status
-        record = self._aliased(plan, record)
         slot = plan.slot
         if status != plan.status:
             key = next((k for k in plan.responses if str(k) == str(status)), None)
@@ -559,7 +561,7 @@ class GeneratedApi:
         media = concrete_media(slot.media_type)
         if slot.schema is None or not _json_slot(slot):
             return Reply(status, _as_media(record, media), all_headers, media)
-        body = fit(self.values, slot.schema, record, rng)
+        body = fit(self.values, slot.schema, self._aliased(plan, slot.schema, record), rng)
         if body is None:
             body = self._generated(plan, slot.schema, rng)
         return Reply(status, body, all_headers, media)
