@@ -25,7 +25,6 @@ from tests.corpus.fuzz import run_one
 
 SAMPLE = [name_of(path) for path in sample()] if DIRECTORY.is_dir() else ["not-installed"]
 KNOWN = {
-    "amazonaws.com/sqs": "text/xml request bodies are read as JSON; objects in the query refused",
     "truora.com": "an undocumented Content-Type and status on two operations, not yet examined",
     "twilio.com/twilio_flex_v1": "undocumented statuses on 19 operations, not yet examined",
     "increase.com": "500s on two action operations: the generated tier finds no generated value valid",

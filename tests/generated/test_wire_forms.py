@@ -1,6 +1,6 @@
 """Requests shaped as real-world documents describe them: operations that share one method and
 path and differ by a header, a query value or the path's fragment (AWS' JSON-RPC and query
-protocols)."""
+protocols), bodies in media types other than JSON, objects and arrays of objects in the query."""
 
 from __future__ import annotations
 
@@ -57,7 +57,10 @@ paths:
       operationId: Tag
       parameters:
         - {name: Account, in: path, required: true, schema: {type: integer}}
-        - {name: Tags, in: query, required: true, schema: {type: string}}
+        - {name: Tags, in: query, required: true, schema: {type: object, additionalProperties: {type: string}}}
+        - name: Entries
+          in: query
+          schema: {type: array, items: {allOf: [{$ref: '#/components/schemas/Entry'}]}}
       responses:
         '200':
           description: ok
@@ -122,5 +125,16 @@ def test_a_request_naming_no_operation_is_refused_for_its_header(api: httpx.Clie
 
 def test_the_fragment_is_matched_in_the_query_on_a_templated_path(api: httpx.Client) -> None:
     assert api.get("/12/", params={"Action": "Untag"}).json() == "untagged"
-    tagged = api.get("/12/", params={"Action": "Tag", "Tags": "a"})
+    tagged = api.get("/12/", params={"Action": "Tag", "team": "a", "Entries[0][Id]": "x"})
     assert tagged.status_code == 200 and tagged.json() == "tagged"
+
+
+def test_bodies_in_documented_media_types_other_than_json_are_accepted(
+    api: httpx.Client,
+) -> None:
+    xml = api.post("/messages", headers={"content-type": "text/xml"}, content=b"<Entry/>")
+    assert xml.status_code == 200, xml.text
+    form = api.post("/messages", data={"Id": "a", "Size": "3"})
+    assert form.status_code == 200, form.text
+    undocumented = api.post("/messages", headers={"content-type": "text/csv"}, content=b"a,b")
+    assert undocumented.status_code == 400

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from draftmock.server.steering import (
     preferred_reply,
 )
 from draftmock.spec.operations import CompiledApi, Operation
-from draftmock.spec.params import coerce
+from draftmock.spec.params import Parameter, coerce
 from draftmock.spec.schema import Violation
 from draftmock.store.durable import Durable
 from draftmock.vendors._kit import (
@@ -386,6 +387,11 @@ def _parameters(
         if param.location == "path":
             group = _group(param.name)
             raw = [unquote(raw_path[group])] if group in raw_path else None
+        elif param.location == "query" and param.structured:
+            # An object or an array of them: members arrive as strings, nested ones in no
+            # standard form, exploded ones without naming their parameter. Taken as sent.
+            params["query"][param.name] = _query_structure(param, query, op.parameters)
+            continue
         elif param.location == "query":
             raw = query.get(param.name)
         elif param.location == "header":
@@ -404,6 +410,25 @@ def _parameters(
         violations.extend(param.validator.violations(value, (param.location, param.name)))
         params[param.location][param.name] = value
     return params, violations
+
+
+def _query_structure(
+    param: Parameter, query: dict[str, list[str]], declared: tuple[Parameter, ...]
+) -> Any:
+    """What the query holds of an object (or array of them) parameter: its own values, its
+    bracketed keys (``name[key]=value``, deepObject and its nested variants), or, for an
+    exploded form object, every key no other parameter names."""
+    if param.name in query:
+        values = query[param.name]
+        return values if param.kind == "array" else values[-1]
+    prefix = f"{param.name}["
+    bracketed = {
+        key[len(param.name) :]: v[-1] for key, v in query.items() if key.startswith(prefix)
+    }
+    if bracketed or param.kind != "object" or not param.explode or param.style == "deepObject":
+        return bracketed
+    named = {p.name for p in declared if p.location == "query"}
+    return {key: values[-1] for key, values in query.items() if key not in named}
 
 
 def _group(name: str) -> str:
@@ -435,6 +460,8 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
                     ("body",), "contentType", f"a {media_type} body is not read", instance=text
                 )
             ]
+    if declared and not _reads_as_json(media_type):
+        return _unparsed(media_type, raw), []
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -448,6 +475,24 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
     if validator is None:
         return body, []
     return body, validator.violations(body, ("body",))
+
+
+def _reads_as_json(media_type: str) -> bool:
+    """JSON (``application/json``, ``+json``, JSON dialects such as AWS'
+    ``application/x-amz-json-1.1``), or a Content-Type that does not say (``*/*``, none)."""
+    sub = media_type.lower().partition("/")[2]
+    return media_type in ("", "*/*") or re.search(r"(^|[+.-])json($|[-.])", sub) is not None
+
+
+def _unparsed(media_type: str, raw: bytes) -> Any:
+    """A body of a documented media type other than JSON (XML, a form, text, bytes): taken as
+    sent and not checked against its schema, which describes a serialisation this server does
+    not read. A urlencoded form becomes its fields (the last value of a repeated one)."""
+    if media_type.lower() == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    if media_type.lower().startswith("text/") or "xml" in media_type.lower():
+        return raw.decode("utf-8", "replace")
+    return raw
 
 
 def _is_json_media_type(media_type: str) -> bool:

@@ -389,10 +389,45 @@ def _parameters(
                 ),
                 has_default="default" in schema,
                 default=schema.get("default"),
+                structured=location == "query" and _structured(document, schema),
+                style=str(param.get("style", "")),
                 single=single_value(schema) if location in ("header", "query") else None,
             )
         )
     return tuple(result)
+
+
+def _structured(document: Document, schema: dict[str, Any]) -> bool:
+    """An object, or an array of objects or arrays: a value form-style serialisation cannot
+    carry faithfully."""
+    kind = _deep_type(document, schema)
+    if kind == "object":
+        return True
+    if kind == "array":
+        items = document.resolve(schema.get("items", {}))
+        return isinstance(items, dict) and _deep_type(document, items) in ("object", "array")
+    return False
+
+
+def _deep_type(document: Document, schema: dict[str, Any], depth: int = 0) -> str | None:
+    """The JSON type ``schema`` names, looking through references and ``allOf``/``oneOf``/``anyOf``
+    members; None when it names none."""
+    schema = document.resolve(schema)
+    if not isinstance(schema, dict) or depth > 8:
+        return None
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if isinstance(kind, str):
+        return kind
+    if "properties" in schema or "additionalProperties" in schema:
+        return "object"
+    for key in ("allOf", "oneOf", "anyOf"):
+        for member in schema.get(key) or ():
+            found = _deep_type(document, member, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _param_pointer(param: Any, pointer: str) -> str:

@@ -27,6 +27,8 @@ class Parameter:
     validator: SchemaValidator
     has_default: bool
     default: Any
+    structured: bool = False  # in the query, an object or an array of them: no standard form
+    style: str = ""  # "form", "deepObject", ... as the document says (empty: the default)
     single: str | None = None  # the one value the schema admits (``const`` or a one-member enum)
 
     @property
