@@ -26,7 +26,7 @@ KEY_A = "11111111-1111-4111-8111-111111111111"
 FAQ = "3f6b8d2e-1a4c-4e7b-9d5f-8c2a6e0b1d94"  # a dataset of the default fixture, project A
 
 # The recorded corrections this comparison allows, and nothing else.
-ADDED_STATUSES = {"401", "403", "404", "422", "429"}
+ADDED_STATUSES = {"400", "401", "403", "404", "422", "429"}
 ADDED_PROPERTIES = {"DatasetV2": frozenset({"evaluatorConfigs"})}
 
 

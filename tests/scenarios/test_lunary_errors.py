@@ -24,25 +24,51 @@ def lu(mock: Mock) -> httpx.Client:
     return mock.client("lunary", {"X-API-Key": KEY_A})
 
 
-@pytest.mark.parametrize(
-    ("headers", "message"),
-    [
-        ({}, "Invalid access token"),
-        ({"X-API-Key": "not-a-key"}, "Invalid access token"),
-        ({"Authorization": "Bearer not-a-key"}, "Invalid access token"),
-        ({"Authorization": KEY_A}, "Invalid access token"),
-        # A UUID is looked up as an API key upstream; an unknown one has its own text.
-        ({"X-API-Key": UNKNOWN}, "Invalid API key"),
-        ({"Authorization": f"Bearer {UNKNOWN.upper()}"}, "Invalid API key"),
-    ],
+# A compact JWS whose signature jose checks and refuses (HS256 header, wrong key).
+FOREIGN_JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VySWQiOiJ4In0.c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5"
 )
-def test_missing_or_unknown_credentials_are_401(
-    mock: Mock, headers: dict[str, str], message: str
+PROJECT_A = "7c1e4b2a-3f5d-4e8a-9b6c-2d1f0a9e8b7c"
+NOT_FOUND = {"message": "Not Found"}
+NO_PROJECT = {"message": "projectId is required"}
+INVALID_TOKEN = {"message": "Invalid access token"}
+INVALID_KEY = {"message": "Invalid API key"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "bare", "one"),
+    [
+        # No credentials: the bare routes get no answer from the auth middleware (koa's 404);
+        # every /v1/datasets-v2/<...> path is a public route, so its handler runs with no one.
+        ({}, (404, NOT_FOUND), (400, NO_PROJECT)),
+        # An X-API-Key that is not a UUID, without a bearer token: no answer either.
+        ({"X-API-Key": "not-a-key"}, (404, NOT_FOUND), (404, NOT_FOUND)),
+        # A bearer token that is not a UUID is verified as a session JWT: not a JWS at all...
+        ({"Authorization": "Bearer not-a-key"}, (401, INVALID_TOKEN), (401, INVALID_TOKEN)),
+        # ... or a JWS signed with another key (no answer).
+        ({"Authorization": f"Bearer {FOREIGN_JWT}"}, (404, NOT_FOUND), (404, NOT_FOUND)),
+        # One word in Authorization presents nothing; there is no X-API-Key either.
+        ({"Authorization": KEY_A}, (404, NOT_FOUND), (400, NO_PROJECT)),
+        # A UUID is looked up as an API key (then as a project id); an unknown one has its text.
+        ({"X-API-Key": UNKNOWN}, (401, INVALID_KEY), (401, INVALID_KEY)),
+        ({"Authorization": f"Bearer {UNKNOWN.upper()}"}, (401, INVALID_KEY), (401, INVALID_KEY)),
+        # A project id is that project's public key (upstream's legacy public key).
+        ({"X-API-Key": PROJECT_A}, (401, {"message": "This route requires a private API key"}), (200, None)),
+    ],
+)  # fmt: skip
+def test_credentials_are_answered_as_upstream(
+    mock: Mock,
+    headers: dict[str, str],
+    bare: tuple[int, object],
+    one: tuple[int, object],
 ) -> None:
     client = mock.client("lunary", headers)
-    for response in (client.get(BASE), client.get(f"{BASE}/{FAQ}")):
-        assert response.status_code == 401
-        assert response.json() == {"message": message}
+    for response, (status, body) in ((client.get(BASE), bare), (client.get(f"{BASE}/{FAQ}"), one)):
+        assert response.status_code == status, response.request.url
+        if body is not None:
+            assert response.json() == body
+    if not headers:  # routes with an access check refuse the caller who is nobody
+        assert client.get(f"{BASE}/{FAQ}/items").json() == FORBIDDEN
 
 
 def test_bearer_and_header_keys_are_both_accepted(mock: Mock) -> None:
@@ -52,10 +78,25 @@ def test_bearer_and_header_keys_are_both_accepted(mock: Mock) -> None:
     assert header.get(f"{BASE}/{FAQ}").status_code == 200
 
 
-def test_an_authorization_header_decides_when_present(mock: Mock) -> None:
-    for authorization in ("Bearer not-a-key", f"Basic {KEY_A}"):
-        client = mock.client("lunary", {"Authorization": authorization, "X-API-Key": KEY_A})
-        assert client.get(BASE).status_code == 401
+def test_the_second_word_of_authorization_is_the_credential(mock: Mock) -> None:
+    """Upstream reads ``authorization.split(" ")[1]``: the scheme word is not checked, and the
+    token, when there is one, wins over X-API-Key."""
+    for authorization in (f"Basic {KEY_A}", f"Token {KEY_A}"):
+        assert mock.client("lunary", {"Authorization": authorization}).get(BASE).status_code == 200
+    wrong = mock.client("lunary", {"Authorization": "Bearer not-a-key", "X-API-Key": KEY_A})
+    assert wrong.get(BASE).status_code == 401
+    empty = mock.client("lunary", {"Authorization": "Bearer", "X-API-Key": KEY_A})
+    assert empty.get(BASE).status_code == 200
+
+
+def test_an_org_key_is_refused_with_upstreams_words(mock: Mock) -> None:
+    org = "44444444-4444-4444-8444-444444444444"
+    project = {"id": PROJECT_A, "api_keys": [{"key": org, "kind": "org"}]}
+    mock.admin("seed", {"api": "lunary", "fixture": {"projects": [project]}})
+    client = mock.client("lunary", {"X-API-Key": org})
+    for response in (client.get(BASE), client.get(f"{BASE}/{FAQ}")):
+        assert response.status_code == 401
+        assert response.json() == {"message": "Org API key cannot access this route"}
 
 
 def test_public_key_reads_one_dataset_and_nothing_else(mock: Mock) -> None:
@@ -198,14 +239,43 @@ def test_the_lookup_before_the_body_compares_uuids_not_spellings(lu: httpx.Clien
         assert response.json()["error"] == "Error"
 
 
-def test_a_body_that_is_not_json_is_422_without_a_location(lu: httpx.Client) -> None:
-    for content in (b"{bad", b"name=x"):
-        response = lu.post(BASE, content=content, headers={"content-type": "application/json"})
-        assert response.status_code == 422
-        assert response.json() == {
-            "error": "Error",
-            "message": "Validation error: Invalid JSON body",
-        }
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{bad", 'JSON Parse error: Unexpected identifier "bad"'),
+        (b'{"name": "x",}', "JSON Parse error: Property name must be a string literal"),
+        (b'{"name": "x"', "JSON Parse error: Unexpected EOF"),
+        (b'{"name": "x', "JSON Parse error: Unterminated string"),
+        (b"name=x", "invalid JSON, only supports object and array"),
+        (b'"a bare string"', "invalid JSON, only supports object and array"),
+    ],
+)
+def test_a_body_that_is_not_json_is_the_body_parsers_400(
+    lu: httpx.Client, content: bytes, message: str
+) -> None:
+    json_type = {"content-type": "application/json"}
+    for response in (
+        lu.post(BASE, content=content, headers=json_type),
+        lu.post(f"{BASE}/{UNKNOWN}/items", content=content, headers=json_type),  # before lookup
+        lu.request("GET", f"{BASE}/{FAQ}", content=content, headers=json_type),  # every route
+    ):
+        assert response.status_code == 400, response.request.url
+        assert response.json() == {"message": message}
+
+
+def test_a_body_without_a_json_content_type_is_not_read(lu: httpx.Client) -> None:
+    text = lu.post(
+        BASE, content=b'{"name": "sent as text"}', headers={"content-type": "text/plain"}
+    )
+    assert text.status_code == 422
+    assert text.json() == {"error": "Error", "message": 'Validation error: Required at "name"'}
+    untyped = lu.post(BASE, content=b'{"name": "no type"}')
+    assert untyped.status_code == 422
+    form = lu.post(BASE, data={"name": "From a form"})
+    assert form.status_code == 201
+    assert form.json()["name"] == "From a form"
+    names = [d["name"] for d in lu.get(BASE).json()]
+    assert "sent as text" not in names and "From a form" in names
 
 
 def test_a_blank_value_is_reported_once(lu: httpx.Client) -> None:

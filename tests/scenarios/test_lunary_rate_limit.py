@@ -49,10 +49,12 @@ def test_the_151st_request_in_a_window_is_429_until_the_window_moves(mock: Mock)
     assert again.headers["Rate-Limit-Remaining"] == "149"
 
 
-def test_unauthenticated_requests_are_not_counted(mock: Mock) -> None:
+def test_refused_credentials_are_not_counted(mock: Mock) -> None:
     anonymous = mock.client("lunary", {})
+    unknown = mock.client("lunary", {"X-API-Key": "00000000-0000-4000-8000-000000000000"})
     for _ in range(3):
-        assert anonymous.get(BASE).status_code == 401
+        assert anonymous.get(BASE).status_code == 404  # no answer from the auth middleware
+        assert unknown.get(BASE).status_code == 401
     first = mock.client("lunary", {"X-API-Key": KEY_A}).get(BASE)
     assert first.headers["Rate-Limit-Remaining"] == "149"
 

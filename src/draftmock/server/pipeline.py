@@ -188,7 +188,10 @@ class ApiPipeline:
         """Typed parameters and body, and every way they break the contract."""
         query = _query_values(request.query_string)
         params, violations = _parameters(op, raw_path, query, request.headers)
-        body, body_violations = _body(op, request, self.vendor.undeclared_media_types_as_json)
+        if self.vendor.read_body is not None:
+            body, body_violations = _read_body(op, request, self.vendor.read_body)
+        else:
+            body, body_violations = _body(op, request, self.vendor.undeclared_media_types_as_json)
         if body_violations and not violations and self.vendor.precheck is not None:
             self.vendor.precheck(ctx, op.operation_id, params["path"], principal)
         violations.extend(body_violations)
@@ -493,6 +496,28 @@ def _unparsed(media_type: str, raw: bytes) -> Any:
     if media_type.lower().startswith("text/") or "xml" in media_type.lower():
         return raw.decode("utf-8", "replace")
     return raw
+
+
+def _read_body(
+    op: Operation, request: Request, read: Callable[[str | None, bytes], Any]
+) -> tuple[Any, list[Violation]]:
+    """The body as the vendor's framework reads it (for every request, as a framework parses
+    bodies before routing), validated as the operation's JSON body when it has one."""
+    content_type = request.headers.get("content-type")
+    media_type = content_type.split(";")[0].strip().lower() if content_type else None
+    body = read(media_type, request.body)
+    if op.body is None:
+        return None, []
+    try:
+        body = _exact_numbers(body, request.body)
+    except (_TooDeep, RecursionError):
+        return None, [
+            Violation(("body",), "json", f"JSON nested deeper than {MAX_BODY_DEPTH} levels")
+        ]
+    _, validator = op.body.validator_for("application/json")
+    if validator is None:
+        return body, []
+    return body, validator.violations(body, ("body",))
 
 
 def _is_json_media_type(media_type: str) -> bool:

@@ -333,6 +333,10 @@ class Vendor(Generic[B]):
     # False (FastAPI): only a JSON Content-Type (or none) is read as JSON; any other body stays
     # unparsed and fails validation as the raw text.
     undeclared_media_types_as_json: bool = True
+    # The vendor framework's own body parser, for every request of the API: given the media type
+    # (None without Content-Type) and the raw bytes, the value its handlers see (validated as the
+    # operation's JSON body); raises a VendorError for a body the framework refuses to parse.
+    read_body: Callable[[str | None, bytes], Any] | None = None
     # The settings it reads (``serve --option API.NAME=VALUE``): name -> JSON Schema of the value.
     options: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     # APIs whose error envelope differs per operation (documents served by the generated tier):

@@ -3,9 +3,13 @@
     LunaryError (400)                      {"message": ...}
     ├── NoFieldsToUpdateError (400)        "No fields to update"
     ├── ImportParseError (400)             the parser's message
-    ├── UnauthorizedError (401)            "Invalid access token" (no key, or not a UUID)
-    │   ├── UnknownApiKeyError (401)       "Invalid API key" (a UUID no key has)
-    │   └── OrgKeyError (401)              "Org API keys cannot access this endpoint"
+    ├── ProjectIdRequiredError (400)       "projectId is required"
+    ├── UnauthorizedError (401)            "Invalid access token" (a bearer token that is no JWS)
+    │   ├── UnknownApiKeyError (401)       "Invalid API key" (a UUID no key or project has)
+    │   ├── PrivateKeyRequiredError (401)  "This route requires a private API key"
+    │   ├── ProjectAccessError (401)       "Unauthorized access to project"
+    │   └── OrgKeyError (401)              "Org API key cannot access this route"
+    ├── UnansweredError (404)              "Not Found" (the auth middleware gave no answer)
     ├── ForbiddenError (403)               {"error": "Forbidden", "message": ...}
     ├── DatasetNotFoundError (404)         "Dataset not found"
     ├── ItemNotFoundError (404)            "Dataset item not found"
@@ -60,7 +64,28 @@ class PrivateKeyRequiredError(UnauthorizedError):
 
 
 class OrgKeyError(UnauthorizedError):
-    message = "Org API keys cannot access this endpoint"
+    message = "Org API key cannot access this route"
+
+
+class ProjectAccessError(UnauthorizedError):
+    """A session whose user is not a member of the ``?projectId=`` it names."""
+
+    message = "Unauthorized access to project"
+
+
+class ProjectIdRequiredError(LunaryError):
+    """No project: a session without ``?projectId=``, or no credentials on a public route."""
+
+    message = "projectId is required"
+
+
+class UnansweredError(LunaryError):
+    """Upstream's auth middleware returns without an answer (a credential that is neither a UUID
+    nor a bearer token, no credentials on a bare route, a well-formed token whose signature
+    fails); koa's error middleware then answers 404."""
+
+    status = 404
+    message = "Not Found"
 
 
 class ForbiddenError(LunaryError):

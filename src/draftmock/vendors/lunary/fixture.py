@@ -19,10 +19,12 @@ from draftmock.ids import Ids
 from draftmock.vendors.lunary import versioning
 from draftmock.vendors.lunary.models import (
     PRIVATE,
+    UUID_SHAPE,
     ApiKey,
     Backend,
     Dataset,
     Item,
+    Session,
     Version,
     VersionItem,
 )
@@ -44,8 +46,21 @@ SCHEMA: dict[str, Any] = {
             "minimum": 0,
         },
         "projects": {"type": "array", "items": {"$ref": "#/$defs/project"}},
+        "sessions": {"type": "array", "items": {"$ref": "#/$defs/session"}},
     },
     "$defs": {
+        "session": {
+            "description": "A signed-in user's session token, sent as Bearer with ?projectId=.",
+            "type": "object",
+            "required": ["token", "user_id", "projects"],
+            "additionalProperties": False,
+            "properties": {
+                "token": {"type": "string", "minLength": 1, "pattern": "^[^ ]+$"},
+                "user_id": _UUID,
+                "role": {"enum": ["owner", "admin", "member", "viewer", "collaborator", "billing"]},
+                "projects": {"type": "array", "items": _UUID},
+            },
+        },
         "project": {
             "type": "object",
             "required": ["id"],
@@ -125,6 +140,17 @@ def _time(text: str | None, default: float) -> float:
 def load(backend: Backend, data: dict[str, Any], ids: Ids, now: float) -> None:
     if "rate_limit" in data:
         backend.rate_limit = data["rate_limit"] or 0
+    for t in data.get("sessions", []):
+        if UUID_SHAPE.match(t["token"]):
+            raise FixtureError(
+                f"lunary fixture: session token {t['token']!r} is a UUID (an API key)"
+            )
+        backend.sessions[t["token"]] = Session(
+            t["token"],
+            t["user_id"],
+            t.get("role", "member"),
+            tuple(p.lower() for p in t["projects"]),
+        )
     for p in data.get("projects", []):
         project = backend.project(p["id"])
         for k in p.get("api_keys", []):

@@ -7,6 +7,7 @@ the dataset's name, description and items at one moment, numbered 1, 2, 3, ... p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from draftmock import state_codec
@@ -14,7 +15,10 @@ from draftmock.vendors._kit import SlidingWindowLimiter
 
 PRIVATE = "private"
 PUBLIC = "public"
+SESSION = "session"  # a signed-in user's session token, for the project its request names
 DEFAULT_RATE_LIMIT = 150  # requests per 60 s per API key, as upstream
+# What upstream's ``validateUUID`` accepts: a credential of this shape is looked up as an API key.
+UUID_SHAPE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,18 @@ class ApiKey:
     key: str
     project_id: str
     kind: str  # PRIVATE (full rights in its project) | PUBLIC (read-only routes only)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A signed-in user's session token (what Lunary's web app sends as ``Bearer``), with the
+    user's role and the projects the user belongs to; the project is chosen per request with
+    ``?projectId=``."""
+
+    token: str
+    user_id: str
+    role: str  # upstream's roles: owner, admin, member, viewer, collaborator, ...
+    projects: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -113,6 +129,7 @@ class Backend:
 
     projects: dict[str, Project] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
     rate_limit: int = DEFAULT_RATE_LIMIT  # a fixture may change it; the settings option wins
     limiter: Limiter | None = None
 
@@ -123,5 +140,5 @@ class Backend:
 
 
 state_codec.register(
-    "lunary", ApiKey, Item, VersionItem, Version, Dataset, Project, Limiter, Backend
+    "lunary", ApiKey, Session, Item, VersionItem, Version, Dataset, Project, Limiter, Backend
 )
