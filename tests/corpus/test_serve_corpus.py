@@ -4,8 +4,6 @@ clean — started, no server error, no undocumented status, no off-schema body o
 
 Known gaps are marked xfail with the reason, and not run (to keep CI's time):
 - appveyor.com: one 500 on ``GET /roles/{roleId}`` seen under fuzzing, not yet reproduced.
-- amazonaws.com/kinesisvideo: positive-mode requests to TagResource and createSignalingChannel
-  (Unicode property patterns) get a status those operations do not document, not yet explained.
 - increase.com: POST /accounts/{account_id}/close and .../supplemental_documents answered 500
   (the generated tier reports "no generated value validates"; generating for the documented
   response schema alone validates), not yet explained.
@@ -29,8 +27,6 @@ KNOWN = {
     "twilio.com/twilio_flex_v1": "undocumented statuses on 19 operations, not yet examined",
     "increase.com": "500s on two action operations: the generated tier finds no generated value valid",
     "appveyor.com": "a 500 on GET /roles/{roleId} under fuzzing, not yet reproduced",
-    "amazonaws.com/kinesisvideo": "positive requests to \\p{L}-patterned members get an "
-    "undocumented status, not yet explained",
 }
 
 

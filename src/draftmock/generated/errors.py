@@ -65,10 +65,47 @@ def error_slot(
                 slot = response_slot(values.document, op_pointer, keys[wildcard])
                 if slot is not None:
                     return status, slot
+    return _named_slot(values, op_pointer, responses, statuses)
+
+
+def _named_slot(
+    values: Values, op_pointer: str, responses: dict[str, Any], statuses: Sequence[int]
+) -> tuple[int, MediaSlot] | None:
+    """A documented client error of another code whose description or schema names the case:
+    documents converted from AWS' models give each exception a code of its own (``480:
+    InvalidArgumentException``, ``482: ResourceNotFoundException``)."""
+    for status in statuses:
+        words = _CODE_WORDS.get(status, ())
+        for key, response in responses.items():
+            code = str(key)
+            if not (code.isdigit() and code.startswith("4")) or int(code) in statuses:
+                continue
+            if any(word in _response_words(values, response) for word in words):
+                slot = response_slot(values.document, op_pointer, code)
+                if slot is not None:
+                    return int(code), slot
     return None
 
 
+def _response_words(values: Values, response: Any) -> str:
+    """A response's description and its schemas' names, lower case, letters and digits only."""
+    text = ""
+    if isinstance(response, dict) and isinstance(response.get("$ref"), str):
+        text += response["$ref"].rsplit("/", 1)[-1]
+        response = deref(values.document, response["$ref"][1:])[1]
+    if not isinstance(response, dict):
+        return ""
+    text += str(response.get("description", ""))
+    for media in (response.get("content") or {}).values():
+        schema = media.get("schema") if isinstance(media, dict) else None
+        if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+            text += " " + schema["$ref"].rsplit("/", 1)[-1]
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
 def documents_any(responses: dict[str, Any], statuses: Sequence[int]) -> bool:
+    """Whether the operation documents one of ``statuses`` by its code, its class (``4XX``) or
+    ``default``."""
     keys = {str(k).upper() for k in responses}
     return any(str(s) in keys or f"{str(s)[0]}XX" in keys or "DEFAULT" in keys for s in statuses)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from draftmock.errors import ConfigError, FixtureError
 from draftmock.generated.behaviour import Behaviour
-from draftmock.generated.errors import documents_any, error_reply, problem
+from draftmock.generated.errors import error_reply, problem
 from draftmock.generated.handlers import GeneratedApi, make_plan
 from draftmock.generated.links import with_links
 from draftmock.generated.resources import infer
@@ -111,13 +111,10 @@ def build_vendor(
         statuses = [400, 422]
         if all(v.loc[:1] == ("path",) for v in violations):
             statuses.append(404)  # no resource has an identifier like that: it is not found
-        if documents_any(plan.responses, statuses):
-            reply = error_reply(
-                api.values, plan.pointer, plan.responses, statuses, message, seeded_rng(op_id)
-            )
-            if reply is not None:
-                return reply
-        return problem(400, message, violations)
+        reply = error_reply(
+            api.values, plan.pointer, plan.responses, statuses, message, seeded_rng(op_id)
+        )
+        return reply if reply is not None else problem(400, message, violations)
 
     def render_error(error: VendorError, request_id: str) -> Reply:
         return problem(error.status, error.message)

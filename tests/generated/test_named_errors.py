@@ -1,0 +1,62 @@
+"""A rejection where the operation documents no 400, 422, 4XX or default: the documented client
+error whose description or schema names the case answers (as documents converted from AWS'
+models give every exception a code of its own), never an undocumented 400."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from draftmock.assembly import build_runtime
+from draftmock.server.app import DraftmockApp
+from draftmock.testing import LiveServer
+
+DOCUMENT = """
+openapi: 3.0.0
+info: {title: tags, version: '1'}
+paths:
+  /TagResource:
+    post:
+      operationId: TagResource
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [Key]
+              properties: {Key: {type: string, pattern: '^[a-z]+$'}}
+      responses:
+        '200': {description: Success}
+        '480':
+          description: AccessDeniedException
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/AccessDeniedException'}}
+        '481':
+          description: InvalidArgumentException
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/InvalidArgumentException'}}
+components:
+  schemas:
+    AccessDeniedException:
+      type: object
+      properties: {Message: {type: string}}
+    InvalidArgumentException:
+      type: object
+      required: [Message]
+      properties: {Message: {type: string}}
+"""
+
+
+def test_a_violation_is_answered_with_the_documented_invalid_argument_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tags.yaml"
+    path.write_text(DOCUMENT)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+        refused = api.post("/TagResource", json={"Key": "NOT LOWER"})
+        assert refused.status_code == 481, refused.text
+        assert set(refused.json()) == {"Message"}
+        assert api.post("/TagResource", json={"Key": "fine"}).status_code == 200
