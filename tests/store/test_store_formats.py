@@ -46,8 +46,27 @@ def test_a_store_of_another_format_is_refused_with_a_message(specs: Path, tmp_pa
     _app(specs, state).durable.store.close()  # type: ignore[union-attr]
     with sqlite3.connect(state) as db:
         db.execute("UPDATE draftmock_meta SET value = '99' WHERE key = 'format'")
-    with pytest.raises(StoreError, match=r"store format 99.*reads format 1"):
+    with pytest.raises(StoreError, match=r"store format 99.*reads format 2"):
         _app(specs, state)
+
+
+def test_a_store_of_format_1_is_migrated_and_keeps_its_state(specs: Path, tmp_path: Path) -> None:
+    state = str(tmp_path / "state.db")
+    app = _app(specs, state)
+    assert _create_draft(app, 123) == 201
+    app.durable.store.close()  # type: ignore[union-attr]
+    with sqlite3.connect(state) as db:  # as format 1 wrote it: no record of when a world was used
+        db.execute("DROP INDEX draftmock_worlds_used")
+        db.execute("ALTER TABLE draftmock_worlds DROP COLUMN used")
+        db.execute("UPDATE draftmock_meta SET value = '1' WHERE key = 'format'")
+    app = _app(specs, state)
+    assert _create_draft(app, 123) == 409  # the draft made before is there
+    app.durable.store.close()  # type: ignore[union-attr]
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT value FROM draftmock_meta WHERE key = 'format'").fetchone() == (
+            "2",
+        )
+        assert db.execute("SELECT used FROM draftmock_worlds").fetchall()
 
 
 def test_stored_records_a_changed_document_refuses_are_dropped_and_logged(

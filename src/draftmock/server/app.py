@@ -70,8 +70,6 @@ class DraftmockApp:
             for slug in runtime.vendors
         }
         if durable is not None:
-            # Sessions live in the store, and control calls sweep them all: none is evicted.
-            runtime.max_sessions = None
             durable.open(self._replay)  # replays the store's log through the pipelines above
         self.admin: ASGIApp = build_admin(
             self, admin_token=admin_token, allowed_hosts=allowed_hosts
@@ -181,7 +179,12 @@ class DraftmockApp:
             request_id=self._request_ids.uuid(),
             session=headers.get("x-draftmock-session"),
         )
-        outcome = pipeline.handle(request)
+        outcome = pipeline.handle(request, deferred=True)
+        if outcome.saved is not None:  # --state: answered once its change is committed
+            try:
+                await outcome.saved
+            except Exception as exc:
+                outcome = pipeline.store_failure(outcome, exc)
         if outcome.delay > 0:
             await asyncio.sleep(outcome.delay)
         payload = await send_reply(send, outcome.reply)

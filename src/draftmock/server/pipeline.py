@@ -4,6 +4,7 @@ check the reply. No I/O happens here; the ASGI layer reads the body before and w
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -65,6 +66,8 @@ class Outcome:
     fault: str | None = None  # id of the fault rule that answered
     session: str = ""
     admitted: bool = False  # the caller's credentials let it reach the operation
+    # --state, deferred: done once the request's change is committed; reply only then.
+    saved: asyncio.Future[None] | None = None
 
 
 class ApiPipeline:
@@ -83,7 +86,9 @@ class ApiPipeline:
         missing = sorted(set(api.operations) - set(vendor.operations.handlers))
         self.unimplemented = frozenset(missing)
 
-    def handle(self, request: Request) -> Outcome:
+    def handle(self, request: Request, *, deferred: bool = False) -> Outcome:
+        """``deferred`` (from the event loop, with ``--state``): the change may still be
+        uncommitted when this returns; ``Outcome.saved`` says when it is."""
         op, raw_path, allowed = self.api.router.match(
             request.method, request.path, _lookup(request)
         )
@@ -96,18 +101,13 @@ class ApiPipeline:
             return Outcome(reply, None)
         if self.durable is not None:
             try:
-                with self.durable.writing(request.session) as writing:
+                with self.durable.writing(request.session, deferred=deferred) as writing:
                     outcome = self._handle_at(op, raw_path, request, writing.world, writing.now)
-                    writing.log_request(_entry(self.slug, request), request.body)
+                    entry = _entry(self.slug, request)
+                    writing.log_request(entry, request.body, admitted=outcome.admitted)
             except Exception as exc:  # nothing was saved, and the world is reloaded from the store
-                log.error(
-                    "%s %s: the state store failed:\n%s",
-                    self.slug,
-                    op.operation_id,
-                    traceback.format_exc(),
-                )
-                body = {"draftmock_error": "state store", "message": f"not saved: {exc}"}
-                return Outcome(Reply(500, body, {VIOLATION_HEADER: "state store failure"}), op)
+                return self.store_failure(Outcome(Reply(500), op), exc)
+            outcome.saved = writing.saved
             return outcome
         world = self.runtime.existing_world(request.session)
         if world is not None:
@@ -123,6 +123,20 @@ class ApiPipeline:
             if outcome.admitted:
                 self.runtime.adopt(world)
             return outcome
+
+    def store_failure(self, outcome: Outcome, exc: BaseException) -> Outcome:
+        """What a request answers when the store failed to save it: nothing was saved, and the
+        world is reloaded from the store before its next use."""
+        op_id = outcome.operation.operation_id if outcome.operation else None
+        log.error(
+            "%s %s: the state store failed:\n%s",
+            self.slug,
+            op_id,
+            "".join(traceback.format_exception(exc)),
+        )
+        body = {"draftmock_error": "state store", "message": f"not saved: {exc}"}
+        reply = Reply(500, body, {VIOLATION_HEADER: "state store failure"})
+        return Outcome(reply, outcome.operation, session=outcome.session)
 
     def _handle_in(
         self, world: World, op: Operation, raw_path: dict[str, str], request: Request

@@ -18,9 +18,10 @@ from typing import Protocol
 
 from draftmock.errors import ConfigError
 
-# Bumped whenever the layout of the tables or of what they hold changes. A store written with
-# another format is refused with a message naming both (there is no older format to migrate).
-FORMAT = 1
+# Bumped whenever the layout of the tables or of what they hold changes. A store of format 1 is
+# migrated when opened (``sql.prepare``); one written with any other format is refused with a
+# message naming both.
+FORMAT = 2
 
 
 class StoreError(ConfigError):
@@ -65,6 +66,15 @@ class Transaction(Protocol):
         ...
 
     def world_names(self) -> list[str]: ...
+
+    def least_recently_used(self, count: int, keep: tuple[str, ...]) -> list[str]:
+        """The names of the ``count`` worlds used longest ago, those in ``keep`` left out."""
+        ...
+
+    def claim(self, name: str) -> bool:
+        """Take world ``name``'s lock for the rest of the transaction; False if another
+        process holds it."""
+        ...
 
     def entries(self, world: WorldRow, after: int) -> list[LogEntry]:
         """The entries of ``world`` after sequence number ``after``, in order."""

@@ -5,8 +5,11 @@ The vendor modules are deterministic given the clock and the ids (seeded per wor
 entry holds what is needed to redo a request exactly: the request as received, the request id
 and the virtual time it ran at. Per request (``writing``): take the store's lock for the world,
 replay what other processes appended since this one last looked, handle the request, append its
-entry, commit, and only then reply. A request that raises is rolled back, and the world is rebuilt
-from the store before its next use. Control calls that change a world (rules, resets, restores)
+entry, commit, and only then reply. Requests the server's event loop handles one after another
+on one world share a transaction (group commit): the first takes the lock and catches up, the
+others only append, and one commit at the end of the loop's turn saves them all before any of
+them is answered (``Writing.saved``). A request that raises rolls back its whole group (none of
+which was answered yet), and the world is rebuilt from the store before its next use. Control calls that change a world (rules, resets, restores)
 write a checkpoint of it instead of an entry: they are rare and their inputs are varied. A
 world also gets a checkpoint once the entries written since its last one outweigh it, so start-up
 replays at most about as many bytes of log as the checkpoint holds, and a write costs O(change)
@@ -15,11 +18,13 @@ amortised.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -60,9 +65,28 @@ class Writing:
     world: World
     now: float
     entry: tuple[dict[str, Any], bytes] | None = None
+    admitted: bool = True
+    # Deferred: done once the request's entry is committed (its error if the commit failed).
+    saved: asyncio.Future[None] | None = None
 
-    def log_request(self, data: dict[str, Any], body: bytes) -> None:
+    def log_request(self, data: dict[str, Any], body: bytes, *, admitted: bool = True) -> None:
+        """Keep the request in the log. A request whose credentials were refused on a session
+        the store does not hold yet leaves nothing: it creates no session."""
         self.entry = (data, body)
+        self.admitted = admitted
+
+
+@dataclass(slots=True, eq=False)
+class _Batch:
+    """Requests on one world handled in one store transaction and committed together."""
+
+    name: str
+    tx: Transaction
+    closing: ExitStack  # leaving it commits the store's transaction (or rolls it back)
+    row: WorldRow | None  # None: a session the store does not hold yet
+    world: World | None
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    scheduled: bool = False
 
 
 class Durable:
@@ -72,6 +96,10 @@ class Durable:
         self.replay_request: Replayer | None = None  # the server's: it owns the pipelines
         self._tracks: dict[str, _Track] = {}
         self._clock_seen: str | None = None
+        # Held by the thread whose batch is open until it is committed, and around every other
+        # transaction: another thread waits for the batch rather than joining it.
+        self._lock = threading.RLock()
+        self._batch: _Batch | None = None
         # A session evicted from memory (--max-sessions) stays in the store: reload it on use.
         runtime.on_evict.append(self._forget)
 
@@ -81,7 +109,7 @@ class Durable:
         """Attach the server's way to redo a logged request, then check the store's format, share its clock, load (or create) the default world and
         bring stored worlds in line with the documents now served."""
         self.replay_request = replay_request
-        with self.store.transaction(None) as tx:
+        with self._lock, self.store.transaction(None) as tx:
             found = tx.meta("format")
             if found is None:
                 tx.set_meta("format", str(FORMAT))
@@ -204,8 +232,8 @@ class Durable:
         """This process's copy of ``name`` is not to be trusted: reload it on next use."""
         self._tracks.pop(name, None)
 
-    def _checkpoint(self, tx: Transaction, name: str) -> None:
-        row = tx.world(name)
+    def _checkpoint(self, tx: Transaction, name: str, row: WorldRow | None = None) -> None:
+        row = row or tx.world(name)
         track = self._tracks.get(name)
         if row is None or track is None:
             return
@@ -231,31 +259,157 @@ class Durable:
         track.seq = row.head
         track.last_now = float(data["now"])
         if row.log_bytes >= max(row.checkpoint_bytes, MIN_LOG_BYTES):
-            self._checkpoint(tx, name)
+            self._checkpoint(tx, name, row)
 
     # -- requests ----------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self, session: str | None) -> Iterator[Writing]:
-        """Exclusive, current access to a world for one request; its entry is committed before
-        the block's caller replies."""
+    def writing(self, session: str | None, *, deferred: bool = False) -> Iterator[Writing]:
+        """Exclusive, current access to a world for one request. Its entry is committed before
+        the block ends or, ``deferred`` (from the server's event loop), with the other requests
+        of the loop's turn: ``Writing.saved`` is done once it is, and only then may the caller
+        reply."""
         name = session or DEFAULT_WORLD
-        try:
-            with self.store.transaction(name) as tx:
-                found, clock = tx.world_and_clock(name)  # one round trip on the common path
-                self._sync_clock(tx, clock)
-                world, row = self._caught_up(tx, name, found)
-                track = self._tracks[name]
+        with self._lock:
+            batch = self._batch_for(name)
+            try:
+                now = self.runtime.clock.now()
+                fresh: bytes | None = None
+                if batch.world is not None:
+                    world = batch.world
+                    now = max(now, self._tracks[name].last_now)
+                else:  # a session the store does not hold: kept only if this request is admitted
+                    world = self.runtime.new_world(name)
+                    fresh = codec.world_checkpoint(world, now)
                 with world.lock:
-                    writing = Writing(world, max(self.runtime.clock.now(), track.last_now))
+                    writing = Writing(world, now)
                     yield writing
-                    if writing.entry is not None:
+                    if writing.entry is not None and (fresh is None or writing.admitted):
+                        if fresh is not None:
+                            self._create(batch, world, fresh, now)
+                        assert batch.row is not None
                         data, body = writing.entry
-                        entry = {**data, "now": writing.now}
-                        self._append(tx, name, "request", entry, body, row)
-        except BaseException:
+                        entry = {**data, "now": now}
+                        self._append(batch.tx, name, "request", entry, body, batch.row)
+            except BaseException as exc:
+                self._abort(exc)
+                raise
+            if deferred:
+                writing.saved = self._saved_later(batch)
+            if writing.saved is None:
+                self._commit()
+
+    def _batch_for(self, name: str) -> _Batch:
+        """The open batch of world ``name``, or a new one (after committing another world's):
+        the store's lock taken, the clock and the world brought up to date."""
+        batch = self._batch
+        if batch is not None and batch.name == name:
+            return batch
+        self._commit()
+        self._lock.acquire()  # released when the batch is committed or rolled back
+        closing = ExitStack()
+        try:
+            tx = closing.enter_context(self.store.transaction(name))
+            found, clock = tx.world_and_clock(name)  # one round trip on the common path
+            self._sync_clock(tx, clock)
+            if found is None and name != DEFAULT_WORLD:
+                batch = _Batch(name, tx, closing, None, None)
+            else:
+                world, row = self._caught_up(tx, name, found)
+                batch = _Batch(name, tx, closing, row, world)
+        except BaseException as exc:
+            self._lock.release()
             self._forget(name)
+            if not closing.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+            raise  # pragma: no cover - the store's transaction never swallows an error
+        self._batch = batch
+        return batch
+
+    def _create(self, batch: _Batch, world: World, checkpoint: bytes, now: float) -> None:
+        """Keep a new session's world, in the store and in memory; beyond ``--max-sessions``
+        the least recently used sessions leave the store."""
+        name = batch.name
+        batch.row = batch.tx.create_world(name, checkpoint)
+        batch.world = world
+        self._tracks[name] = _Track(batch.row.id, batch.row.head, now)
+        if name != DEFAULT_WORLD:
+            self.runtime.drop_world(name)  # a copy of a session deleted elsewhere
+        self.runtime.adopt(world)
+        self._evict_stored(batch.tx, keep=name)
+
+    def _evict_stored(self, tx: Transaction, keep: str) -> None:
+        limit = self.runtime.max_sessions
+        if limit is None:
+            return
+        excess = sum(name != DEFAULT_WORLD for name in tx.world_names()) - limit
+        if excess <= 0:
+            return
+        for name in tx.least_recently_used(excess, (DEFAULT_WORLD, keep)):
+            if not tx.claim(name):  # a request on it in progress elsewhere: the next one then
+                continue
+            tx.drop_world(name)
+            self.runtime.drop_world(name)
+            self._forget(name)
+            log.info(
+                "session %r evicted from %s: the least recently used of more than %d "
+                "(--max-sessions)",
+                name,
+                self.store.url,
+                limit,
+            )
+
+    def _saved_later(self, batch: _Batch) -> asyncio.Future[None] | None:
+        """A future done when ``batch`` is committed at the end of the event loop's turn; None
+        without a running loop (then it is committed now)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        future: asyncio.Future[None] = loop.create_future()
+        batch.waiters.append(future)
+        if not batch.scheduled:
+            batch.scheduled = True
+            loop.call_soon(self._commit_batch, batch)
+        return future
+
+    def _commit_batch(self, batch: _Batch) -> None:
+        if self._batch is batch:
+            try:
+                self._commit()
+            except Exception:  # its waiters got the error, and answer it
+                log.exception("the state store failed to commit %d request(s)", len(batch.waiters))
+
+    def _commit(self) -> None:
+        """Commit the open batch, then let its requests reply."""
+        batch = self._batch
+        if batch is None:
+            return
+        self._batch = None
+        try:
+            batch.closing.close()
+        except BaseException as exc:
+            self._forget(batch.name)
+            _settle(batch, exc)
             raise
+        finally:
+            self._lock.release()
+        _settle(batch, None)
+
+    def _abort(self, exc: BaseException) -> None:
+        """Roll the open batch back: none of its requests was answered, all of them fail."""
+        batch = self._batch
+        if batch is None:
+            return
+        self._batch = None
+        try:
+            batch.closing.__exit__(type(exc), exc, exc.__traceback__)
+        except BaseException:  # the error being handled is the one to report
+            pass
+        finally:
+            self._lock.release()
+            self._forget(batch.name)
+            _settle(batch, exc)
 
     # -- control calls -----------------------------------------------------------------------
 
@@ -268,7 +422,7 @@ class Durable:
             return
         name = session or DEFAULT_WORLD
         try:
-            with self.store.transaction(name) as tx:
+            with self._lock, self._committed(), self.store.transaction(name) as tx:
                 self._sync_clock(tx)
                 self._catch_up(tx, name)
                 yield
@@ -282,7 +436,7 @@ class Durable:
     def _all_worlds(self, operation_id: str) -> Iterator[None]:
         names: list[str] = []
         try:
-            with self.store.transaction(None) as tx:
+            with self._lock, self._committed(), self.store.transaction(None) as tx:
                 self._sync_clock(tx)
                 names = tx.world_names()
                 for name in names:
@@ -311,6 +465,12 @@ class Durable:
                 self._forget(name)
             raise
 
+    @contextmanager
+    def _committed(self) -> Iterator[None]:
+        """Before another transaction (the caller holds ``_lock``): the open batch committed."""
+        self._commit()
+        yield
+
     def every_world(self) -> AbstractContextManager[None]:
         """Around a change to every world (``--watch`` reloading a spec or fixtures)."""
         return self._all_worlds("reset")
@@ -319,14 +479,30 @@ class Durable:
         return _Snapshots(self)
 
 
+def _settle(batch: _Batch, error: BaseException | None) -> None:
+    for future in batch.waiters:
+        if future.done():  # its request was cancelled
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+
 class _Snapshots(MutableMapping[tuple[str, str], dict[str, Any]]):
     """Named snapshots, (world, name) -> world state, kept in the store."""
 
     def __init__(self, durable: Durable) -> None:
+        self.durable = durable
         self.store = durable.store
 
+    @contextmanager
+    def _transaction(self, scope: str | None) -> Iterator[Transaction]:
+        with self.durable._lock, self.durable._committed(), self.store.transaction(scope) as tx:
+            yield tx
+
     def __getitem__(self, key: tuple[str, str]) -> dict[str, Any]:
-        with self.store.transaction(key[0]) as tx:
+        with self._transaction(key[0]) as tx:
             data = tx.snapshot(*key)
         if data is None:
             raise KeyError(key)
@@ -334,20 +510,20 @@ class _Snapshots(MutableMapping[tuple[str, str], dict[str, Any]]):
         return parts
 
     def __setitem__(self, key: tuple[str, str], value: dict[str, Any]) -> None:
-        with self.store.transaction(key[0]) as tx:
+        with self._transaction(key[0]) as tx:
             tx.put_snapshot(*key, codec.dumps(dump(value)))
 
     def __delitem__(self, key: tuple[str, str]) -> None:
-        with self.store.transaction(key[0]) as tx:
+        with self._transaction(key[0]) as tx:
             if not tx.delete_snapshot(*key):
                 raise KeyError(key)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        with self.store.transaction(None) as tx:
+        with self._transaction(None) as tx:
             return iter(tx.snapshot_names())
 
     def __len__(self) -> int:
-        with self.store.transaction(None) as tx:
+        with self._transaction(None) as tx:
             return len(tx.snapshot_names())
 
 

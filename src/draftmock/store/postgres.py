@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from draftmock.store.base import StoreError, redact
-from draftmock.store.sql import SqlTransaction, schema
+from draftmock.store.sql import SqlTransaction, prepare
 
 _LOCK_CLASS = 0x64726D  # "drm": the first key of every advisory lock draftmock takes
 
@@ -35,8 +35,7 @@ class PostgresStore:
         self._thread_lock = threading.RLock()
         self._active: SqlTransaction | None = None
         with self.transaction(None) as tx:
-            for statement in schema("BYTEA", "BIGSERIAL"):
-                tx.cur.execute(statement)
+            prepare(tx, "BYTEA", "BIGSERIAL")
 
     def _connect(self) -> Any:
         try:
@@ -62,10 +61,11 @@ class PostgresStore:
                             "pg_advisory_xact_lock(%s, hashtext(%s))",
                             (_LOCK_CLASS, _LOCK_CLASS + 1, scope),
                         )
-                    tx = SqlTransaction(cur, "%s")
+                    tx = SqlTransaction(cur, "%s", _claim)
                     self._active = tx
                     try:
                         yield tx
+                        tx.write()
                     finally:
                         self._active = None
             except self._psycopg.OperationalError as exc:
@@ -73,3 +73,8 @@ class PostgresStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _claim(cur: Any, name: str) -> bool:
+    cur.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS + 1, name))
+    return bool(cur.fetchone()[0])

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from draftmock.store.base import StoreError
-from draftmock.store.sql import SqlTransaction, schema
+from draftmock.store.sql import SqlTransaction, prepare
 
 
 class SqliteStore:
@@ -34,13 +34,12 @@ class SqliteStore:
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            with self._locked():
-                for statement in schema("BLOB", "INTEGER"):
-                    self._db.execute(statement)
+            self._thread_lock = threading.RLock()
+            self._active: SqlTransaction | None = None
+            with self.transaction(None) as tx:
+                prepare(tx, "BLOB", "INTEGER")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"--state {path}: cannot open it as a SQLite database: {exc}") from exc
-        self._thread_lock = threading.RLock()
-        self._active: SqlTransaction | None = None
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -62,11 +61,12 @@ class SqliteStore:
                 self._active = tx
                 try:
                     yield tx
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                else:
+                    tx.write()
                     self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
                 finally:
                     self._active = None
 
