@@ -84,8 +84,9 @@ class Served:
     """An in-process server (real socket) over ``state``; ``restart`` starts a new runtime on it,
     as a new process would."""
 
-    def __init__(self, state: str | None) -> None:
+    def __init__(self, state: str | None, max_sessions: int | None = 1000) -> None:
         self.state = state
+        self.max_sessions = max_sessions
         self.server: LiveServer | None = None
         self.durable: Durable | None = None
         self.start()
@@ -98,6 +99,7 @@ class Served:
             template.fixtures,
             clock=VirtualClock(start=FROZEN_START, frozen=True),
             settings=template.settings,
+            max_sessions=self.max_sessions,
         )
         self.durable = Durable(runtime, open_store(self.state)) if self.state else None
         self.runtime = runtime

@@ -3,6 +3,8 @@ ones resume exactly after a restart (a new runtime on the same store, as a new p
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
 
@@ -219,3 +221,28 @@ def test_a_request_the_store_cannot_save_changes_nothing(
     served.restart()
     pl = api(served, "promptlayer", PL)
     assert pl.post(f"{V2}/dataset-groups", json={"name": "lost"}).status_code == 400
+
+
+def test_a_commit_that_fails_answers_500_to_its_whole_group_and_keeps_nothing(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if served.state is None:
+        pytest.skip("in memory there is no store to fail")
+    from draftmock.store.sql import SqlTransaction
+
+    write = SqlTransaction.write
+
+    def refuse_entries(self: SqlTransaction) -> None:
+        if self._entries:  # at commit: the group's entries are written
+            raise OSError("disk full")
+        write(self)
+
+    url = f"{served.url}/promptlayer{V2}/dataset-groups"
+    with monkeypatch.context() as patch, ThreadPoolExecutor(8) as pool:
+        patch.setattr(SqlTransaction, "write", refuse_entries)
+        names = [f"lost {n}" for n in range(16)]
+        replies = list(pool.map(lambda n: httpx.post(url, json={"name": n}, headers=PL), names))
+    assert {r.status_code for r in replies} == {500}
+    assert {r.json()["draftmock_error"] for r in replies} == {"state store"}
+    pl = api(served, "promptlayer", PL)
+    assert all(pl.post(f"{V2}/dataset-groups", json={"name": n}).status_code == 201 for n in names)
