@@ -7,7 +7,6 @@ Known gaps are marked xfail with the reason, and not run (to keep CI's time):
 - increase.com: POST /accounts/{account_id}/close and .../supplemental_documents answered 500
   (the generated tier reports "no generated value validates"; generating for the documented
   response schema alone validates), not yet explained.
-- truora.com: an undocumented Content-Type on ``GET /v1/checks/{check_id}/pdf``.
 
 ``bench/corpus.py`` runs the same beside Prism and writes the figures.
 """
@@ -21,7 +20,6 @@ from tests.corpus.fuzz import run_one
 
 SAMPLE = [name_of(path) for path in sample()] if DIRECTORY.is_dir() else ["not-installed"]
 KNOWN = {
-    "truora.com": "an undocumented Content-Type on GET /v1/checks/{check_id}/pdf",
     "increase.com": "500s on two action operations: the generated tier finds no generated value valid",
     "appveyor.com": "a 500 on GET /roles/{roleId} under fuzzing, not yet reproduced",
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -63,6 +64,9 @@ class Plan:
         return self.site.operation_id
 
 
+_MEDIA_TYPE = re.compile(r"[\w!#$&^.+*-]+/[\w!#$&^.+*-]+")
+
+
 def success_status(responses: dict[str, Any], action: str | None) -> tuple[int, str] | None:
     """(status, response key) a valid request gets: always one the operation documents."""
     keys = {str(k).upper(): str(k) for k in responses}
@@ -87,11 +91,33 @@ def success_status(responses: dict[str, Any], action: str | None) -> tuple[int, 
     return None
 
 
+def _malformed(values: Values, response: Any) -> bool:
+    """Whether every media type a response declares is malformed (``PDF`` for
+    ``application/pdf``): no Content-Type a reply could carry is one the document names."""
+    _, node = deref(values.document, response["$ref"][1:]) if _is_ref(response) else ("", response)
+    content = node.get("content") if isinstance(node, dict) else None
+    if not isinstance(content, dict) or not content:
+        return False
+    return all(not _MEDIA_TYPE.fullmatch(str(media).split(";")[0].strip()) for media in content)
+
+
+def _is_ref(node: Any) -> bool:
+    return isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"][:1] == "#"
+
+
 def make_plan(values: Values, site: OperationSite, role: Role | None) -> Plan:
     pointer = op_pointer(site)
     _, responses = deref(values.document, join(pointer, "responses"))
     responses = responses if isinstance(responses, dict) else {}
-    chosen = success_status(responses, role.action if role else None)
+    answerable = {k: v for k, v in responses.items() if not _malformed(values, v)}
+    chosen = success_status(answerable or responses, role.action if role else None)
+    if len(answerable) < len(responses) and answerable:
+        log.warning(
+            "%s: %s declare only malformed media types, no reply can honour them; answering %s",
+            site.operation_id,
+            ", ".join(str(k) for k in responses if k not in answerable),
+            chosen[0] if chosen else "nothing",
+        )
     slot = response_slot(values.document, pointer, chosen[1]) if chosen else None
     return Plan(site, pointer, responses, chosen[0] if chosen else 200, slot, role)
 
