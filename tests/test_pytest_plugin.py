@@ -164,3 +164,78 @@ def test_on_a_shared_server_a_run_touches_only_its_own_sessions(
         assert draft(shared.url) == 409  # the default state's draft is still there
         assert draft(shared.url, "colleague") == 409
         assert runtime.worlds() == ["colleague", "default"]
+
+
+LUNARY_FIXTURE = """
+projects:
+  - id: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
+    api_keys:
+      - key: 11111111-1111-4111-8111-111111111111
+    datasets:
+      - id: 0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e
+        name: Only this one
+"""
+
+
+def test_the_ini_configures_apis_fixtures_and_options(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        draftmock_apis = lunary omni
+        draftmock_fixtures = mock-data
+        draftmock_options =
+            lunary.rate_limit=0
+        """
+    )
+    data = pytester.mkdir("mock-data")
+    (data / "mine.lunary.yaml").write_text(LUNARY_FIXTURE)
+    pytester.makepyfile(
+        """
+        def test_the_configured_server(draftmock):
+            lunary = draftmock.client("lunary")
+            listed = lunary.get("/v1/datasets-v2")
+            assert [d["name"] for d in listed.json()] == ["Only this one"]
+            assert "Rate-Limit-Remaining" not in listed.headers  # rate_limit=0
+            assert draftmock.client("promptlayer").get("/api/public/v2/datasets").status_code == 404
+            # The fixtures replace the bundled ones, as serve --fixtures: Omni has no keys.
+            assert draftmock.client("omni").get("/v1/documents").status_code == 401
+        """
+    )
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_marker_gives_a_test_its_own_server(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("data")
+    (pytester.path / "data" / "lunary.yaml").write_text(LUNARY_FIXTURE)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.draftmock(apis=["lunary"], fixtures=["data/lunary.yaml"], options={"lunary": {"rate_limit": 1}})
+        def test_marked(draftmock):
+            lunary = draftmock.client("lunary")
+            assert [d["name"] for d in lunary.get("/v1/datasets-v2").json()] == ["Only this one"]
+            assert lunary.get("/v1/datasets-v2").status_code == 429
+            assert draftmock.client("omni").get("/v1/documents").status_code == 404  # not served
+
+        @pytest.mark.draftmock(options=["lunary.rate_limit=1"])
+        def test_same_options_other_test(draftmock_session):
+            lunary = draftmock_session.client("lunary")
+            assert lunary.get("/v1/datasets-v2").status_code == 200
+            assert lunary.get("/v1/datasets-v2").status_code == 429
+            assert draftmock_session.client("omni").get("/v1/documents").status_code == 200
+
+        def test_unmarked_uses_the_defaults(draftmock):
+            lunary = draftmock.client("lunary")
+            assert len(lunary.get("/v1/datasets-v2").json()) == 2
+            assert lunary.get("/v1/datasets-v2").status_code == 200
+
+        @pytest.mark.draftmock(fixture=["typo"])
+        def test_a_misspelt_argument_is_refused(draftmock):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:randomly")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*takes only apis=, fixtures= and options=*"])

@@ -14,6 +14,19 @@ Options: ``--draftmock-url URL`` uses an already running server instead of start
 ``draftmock`` works in a session of this run's own (deleted at the end), so a shared server's
 default state and other people's sessions are never reset.
 
+The server the plugin starts is configured in the ini file (``pytest.ini``, ``[tool.pytest.ini_options]``)::
+
+    draftmock_apis = promptlayer lunary            # the APIs served (default: all)
+    draftmock_fixtures = tests/mock-data           # fixture files or directories, instead of
+                                                   # the bundled ones (relative to the ini file)
+    draftmock_options = lunary.rate_limit=0        # settings, as ``serve --option`` (one a line)
+    draftmock_async_delay = 2                      # seconds of clock time async work takes
+
+and per test (or module, with ``pytestmark``) with the ``draftmock`` marker, whose arguments
+replace the ini's: ``@pytest.mark.draftmock(apis=["omni"], fixtures=["data/omni.yaml"],
+options={"omni": {"rate_limit": 0}})`` (marker paths are relative to the test's file). Each
+distinct configuration gets one server for the whole run, shared by the tests that ask for it.
+
 This module is imported by every pytest run where draftmock is installed, so it imports nothing
 heavy at module level.
 """
@@ -24,6 +37,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -43,6 +57,137 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("draftmock")
     group.addoption("--draftmock-url", default=None, help="use a running draftmock at this URL")
     parser.addini("draftmock_async_delay", "seconds of clock time async work takes", default="2")
+    parser.addini("draftmock_apis", "APIs the plugin's server serves (default: all)", type="args")
+    parser.addini(
+        "draftmock_fixtures",
+        "fixture files or directories the plugin's server loads instead of the bundled ones",
+        type="paths",
+    )
+    parser.addini(
+        "draftmock_options", "API.NAME=VALUE settings of the plugin's server", type="linelist"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "draftmock(apis=None, fixtures=None, options=None): the draftmock server this test uses "
+        "(APIs served, fixture files, API.NAME=VALUE settings or {api: {name: value}})",
+    )
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """What a server the plugin starts serves: one server per distinct value in a run."""
+
+    apis: tuple[str, ...] | None
+    fixtures: tuple[str, ...] | None
+    options: tuple[tuple[str, str, str], ...]  # (api, name, value as JSON)
+    async_delay: float
+
+    def describe(self) -> str:
+        return f"apis={self.apis}, fixtures={self.fixtures}, options={self.options}"
+
+
+def _options(value: Any, origin: str) -> tuple[tuple[str, str, str], ...]:
+    """``["omni.rate_limit=0"]`` or ``{"omni": {"rate_limit": 0}}`` -> sorted triples."""
+    import json
+
+    triples: list[tuple[str, str, str]] = []
+    if isinstance(value, dict):
+        for api, settings in value.items():
+            if not isinstance(settings, dict):
+                raise pytest.UsageError(f"{origin}: options[{api!r}] must be a dict of settings")
+            triples.extend((api, name, json.dumps(v)) for name, v in settings.items())
+        return tuple(sorted(triples))
+    for pair in [value] if isinstance(value, str) else list(value or []):
+        key, sep, raw = str(pair).partition("=")
+        api, dot, name = key.strip().partition(".")
+        if not sep or not dot or not api or not name:
+            raise pytest.UsageError(f"{origin}: {pair!r}: expected API.NAME=VALUE")
+        try:
+            parsed: Any = json.loads(raw)
+        except ValueError:
+            parsed = raw.strip()
+        triples.append((api, name, json.dumps(parsed)))
+    return tuple(sorted(triples))
+
+
+def _ini_config(config: pytest.Config) -> ServerConfig:
+    apis = [str(a) for a in config.getini("draftmock_apis")]
+    fixtures = [str(p) for p in config.getini("draftmock_fixtures")]
+    return ServerConfig(
+        apis=tuple(apis) if apis else None,
+        fixtures=tuple(fixtures) if fixtures else None,
+        options=_options(config.getini("draftmock_options"), "draftmock_options"),
+        async_delay=float(config.getini("draftmock_async_delay")),
+    )
+
+
+def _marked_config(base: ServerConfig, marker: pytest.Mark, test_file: Path) -> ServerConfig:
+    unknown = set(marker.kwargs) - {"apis", "fixtures", "options"}
+    if marker.args or unknown:
+        raise pytest.UsageError(
+            f"{test_file}: @pytest.mark.draftmock takes only apis=, fixtures= and options="
+        )
+
+    def names(value: Any) -> tuple[str, ...]:
+        return tuple(value.split()) if isinstance(value, str) else tuple(str(v) for v in value)
+
+    apis = marker.kwargs.get("apis")
+    fixtures = marker.kwargs.get("fixtures")
+    return ServerConfig(
+        apis=names(apis) if apis is not None else base.apis,
+        fixtures=(
+            tuple(str(test_file.parent / f) for f in names(fixtures))
+            if fixtures is not None
+            else base.fixtures
+        ),
+        options=(
+            _options(marker.kwargs["options"], f"{test_file}: draftmock marker")
+            if "options" in marker.kwargs
+            else base.options
+        ),
+        async_delay=base.async_delay,
+    )
+
+
+class _Servers:
+    """The servers the plugin started in this run, by configuration."""
+
+    def __init__(self) -> None:
+        self.started: dict[ServerConfig, DraftmockServer] = {}
+        self.stack = contextlib.ExitStack()
+
+    def get(self, config: ServerConfig, run_id: str) -> DraftmockServer:
+        if config not in self.started:
+            self.started[config] = self._start(config, run_id)
+        return self.started[config]
+
+    def _start(self, config: ServerConfig, run_id: str) -> DraftmockServer:
+        import json
+
+        from draftmock.assembly import build_runtime
+        from draftmock.clock import VirtualClock
+        from draftmock.errors import ConfigError, FixtureError
+        from draftmock.server.app import DraftmockApp
+        from draftmock.testing import LiveServer
+        from draftmock.vendors._kit import Settings
+
+        options: dict[str, dict[str, Any]] = {}
+        for api, name, value in config.options:
+            options.setdefault(api, {})[name] = json.loads(value)
+        try:
+            runtime = build_runtime(
+                apis=config.apis,
+                fixtures=[Path(f) for f in config.fixtures] if config.fixtures else None,
+                clock=VirtualClock(frozen=True),
+                settings=Settings(async_delay=config.async_delay, options=options),
+            )
+        except (ConfigError, FixtureError) as error:
+            raise pytest.UsageError(f"draftmock ({config.describe()}): {error}") from None
+        live = self.stack.enter_context(LiveServer(DraftmockApp(runtime)))
+        return DraftmockServer(url=live.url, runtime=runtime, run_id=run_id)
 
 
 @dataclass
@@ -143,7 +288,16 @@ class Draftmock:
 
 
 @pytest.fixture(scope="session")
-def draftmock_server(pytestconfig: pytest.Config) -> Iterator[DraftmockServer]:
+def _draftmock_servers() -> Iterator[_Servers]:
+    servers = _Servers()
+    with servers.stack:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def draftmock_server(
+    pytestconfig: pytest.Config, _draftmock_servers: _Servers
+) -> Iterator[DraftmockServer]:
     import secrets
 
     run_id = secrets.token_hex(4)
@@ -157,37 +311,45 @@ def draftmock_server(pytestconfig: pytest.Config) -> Iterator[DraftmockServer]:
         with contextlib.suppress(Exception):
             Draftmock(server.url).control("DELETE", f"sessions/{server.session}")
         return
-    from draftmock.assembly import build_runtime
-    from draftmock.clock import VirtualClock
-    from draftmock.server.app import DraftmockApp
-    from draftmock.testing import LiveServer
-    from draftmock.vendors._kit import Settings
+    yield _draftmock_servers.get(_ini_config(pytestconfig), run_id)
 
-    delay = float(pytestconfig.getini("draftmock_async_delay"))
-    runtime = build_runtime(clock=VirtualClock(frozen=True), settings=Settings(async_delay=delay))
-    with LiveServer(DraftmockApp(runtime)) as live:
-        yield DraftmockServer(url=live.url, runtime=runtime, run_id=run_id)
+
+def _server_for(request: pytest.FixtureRequest) -> DraftmockServer:
+    """The ini's server, or the one the test's ``draftmock`` marker asks for."""
+    default: DraftmockServer = request.getfixturevalue("draftmock_server")
+    marker = request.node.get_closest_marker("draftmock")
+    if marker is None:
+        return default
+    if default.runtime is None:
+        pytest.fail(
+            "@pytest.mark.draftmock configures a server the plugin starts; with "
+            "--draftmock-url, seed data through draftmock.control('POST', 'seed', ...)",
+            pytrace=False,
+        )
+    servers: _Servers = request.getfixturevalue("_draftmock_servers")
+    config = _marked_config(_ini_config(request.config), marker, Path(str(request.path)))
+    return servers.get(config, default.run_id)
 
 
 @pytest.fixture
-def draftmock(draftmock_server: DraftmockServer) -> Iterator[Draftmock]:
-    handle = Draftmock(draftmock_server.url, session=draftmock_server.session)
+def draftmock(request: pytest.FixtureRequest) -> Iterator[Draftmock]:
+    server = _server_for(request)
+    handle = Draftmock(server.url, session=server.session)
     handle.reset()
     handle.control("DELETE", "faults")
     handle.control("DELETE", "progression")
-    if draftmock_server.runtime is not None:  # a server of our own: time stands still again
+    if server.runtime is not None:  # a server of our own: time stands still again
         handle.freeze()
     yield handle
     handle.close()
 
 
 @pytest.fixture
-def draftmock_session(
-    draftmock_server: DraftmockServer, request: pytest.FixtureRequest
-) -> Iterator[Draftmock]:
+def draftmock_session(request: pytest.FixtureRequest) -> Iterator[Draftmock]:
+    server = _server_for(request)
     test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid)[-110:]
-    name = f"{draftmock_server.run_id}-{test}"  # two runs of one suite never share a session
-    handle = Draftmock(draftmock_server.url, session=name)
+    name = f"{server.run_id}-{test}"  # two runs of one suite never share a session
+    handle = Draftmock(server.url, session=name)
     handle.reset()
     yield handle
     handle.control("DELETE", f"sessions/{name}")  # long suites do not pile up states
