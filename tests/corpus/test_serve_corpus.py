@@ -4,9 +4,6 @@ clean — started, no server error, no undocumented status, no off-schema body o
 
 Known gaps are marked xfail with the reason, and not run (to keep CI's time):
 - appveyor.com: one 500 on ``GET /roles/{roleId}`` seen under fuzzing, not yet reproduced.
-- increase.com: POST /accounts/{account_id}/close and .../supplemental_documents answered 500
-  (the generated tier reports "no generated value validates"; generating for the documented
-  response schema alone validates), not yet explained.
 
 ``bench/corpus.py`` runs the same beside Prism and writes the figures.
 """
@@ -20,7 +17,6 @@ from tests.corpus.fuzz import run_one
 
 SAMPLE = [name_of(path) for path in sample()] if DIRECTORY.is_dir() else ["not-installed"]
 KNOWN = {
-    "increase.com": "500s on two action operations: the generated tier finds no generated value valid",
     "appveyor.com": "a 500 on GET /roles/{roleId} under fuzzing, not yet reproduced",
 }
 

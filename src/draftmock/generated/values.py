@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import quote
 
 from draftmock.ids import Rng, seeded_rng
 from draftmock.spec.document import Document
@@ -54,7 +55,7 @@ class Values:
     ) -> Any:
         """A value for the schema at ``pointer`` (``direction``: readOnly/writeOnly honoured).
         Raises ``ContractGap`` when no valid value can be built."""
-        schema = {"$ref": f"#{pointer}"}
+        schema = {"$ref": _fragment(pointer)}
         try:
             return generate(self.document, schema, rng=rng, direction=direction, name=name)
         except Unsatisfiable as exc:  # answered with the 500 diagnostic, never off-spec
@@ -62,4 +63,10 @@ class Values:
 
     def unsatisfiable(self, pointer: str) -> str | None:
         """Why no value can be generated for the schema at ``pointer`` (None: it can)."""
-        return check(self.document, {"$ref": f"#{pointer}"})
+        return check(self.document, {"$ref": _fragment(pointer)})
+
+
+def _fragment(pointer: str) -> str:
+    """``pointer`` as a URI fragment: characters a fragment cannot hold (the ``{}`` of a path
+    template) percent-encoded, or the generator's own validation cannot resolve it."""
+    return "#" + quote(pointer, safe="/~")
