@@ -118,6 +118,13 @@ def add_commands(commands: Any) -> None:
     conform.add_argument("--junit-xml", type=Path, metavar="PATH", help="write JUnit XML")
     conform.add_argument("--verbose", action="store_true", help="show Schemathesis' own output")
     conform.add_argument(
+        "--artifacts",
+        type=Path,
+        metavar="DIR",
+        help="keep Schemathesis' HAR file and VCR cassette in DIR (<api>.schemathesis.har.json, "
+        "<api>.schemathesis.vcr.yaml) to replay its requests",
+    )
+    conform.add_argument(
         "--spec",
         type=Path,
         help="check against this OpenAPI document instead of specs/<api>.yaml "
@@ -181,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
         mode=getattr(args, "mode", "all"),
         exclude_checks=[c for c in getattr(args, "exclude_checks", "").split(",") if c],
         region=args.region,
+        artifacts=getattr(args, "artifacts", None),
     )
     try:
         if args.command == "diff":

@@ -12,6 +12,8 @@ import logging
 import os
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,6 +32,7 @@ from draftmock.conformance.scenarios import suite_for
 from draftmock.conformance.schemathesis_run import (
     PHASE_LINE,
     SCHEMATHESIS_PHASES,
+    EventCounts,
     run_schemathesis,
     schemathesis_available,
 )
@@ -38,6 +41,7 @@ from draftmock.paths import specs_dir
 from draftmock.spec.document import load_document
 
 ALL_PHASES = (*SCHEMATHESIS_PHASES, "behaviour")
+PROGRESS_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -66,6 +70,7 @@ class ConformOptions:
     mode: str = "all"
     exclude_checks: Sequence[str] = ()
     region: str | None = None  # SigV4 signing region (default: AWS_REGION, AWS_DEFAULT_REGION)
+    artifacts: Path | None = None  # keep Schemathesis' HAR file and VCR cassette here
 
 
 def spec_path(api: str, specs: Path | None = None) -> Path:
@@ -309,6 +314,27 @@ def _conform_at(
                 left = [p for p in st_phases if p not in finished]
                 status(f"{api}: schemathesis {', '.join(left) or 'reports'} ...")
 
+        counts = EventCounts()
+        counted = threading.Lock()
+        last_line = [time.monotonic()]
+
+        def count(event: dict[str, Any]) -> None:  # called from the event reader's thread
+            with counted:
+                if not counts.feed(event):
+                    return
+                status(f"{api}: schemathesis {counts.text()}")
+                now = time.monotonic()
+                if not progress.is_terminal and (
+                    counts.phase_complete() or now - last_line[0] >= PROGRESS_EVERY
+                ):
+                    last_line[0] = now
+                    progress.line(counts.text())
+
+        if options.artifacts is not None:
+            try:
+                options.artifacts.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"--artifacts {options.artifacts}: {exc.strerror}") from None
         finished: list[str] = []
         with progress.working(f"{api}: schemathesis {', '.join(st_phases)} ...") as status:
             report.schemathesis = run_schemathesis(
@@ -326,6 +352,9 @@ def _conform_at(
                 mode=None if options.mode == "all" else options.mode,
                 operation_ids=operation_ids,
                 on_line=echo,
+                on_event=count,
+                artifacts=options.artifacts,
+                artifact_name=f"{api}.schemathesis",
             )
         for check, why in excluded_checks(api).items():
             report.notes.append(f"schemathesis check {check} left out: {why}")

@@ -27,6 +27,10 @@ class Progress:
             return
         self.console = Console(file=stream, highlight=False, soft_wrap=True)
 
+    @property
+    def is_terminal(self) -> bool:
+        return self.console is not None and bool(self.console.is_terminal)
+
     def _print(self, markup: str, plain: str) -> None:
         if self.console is None:
             print(plain, file=self.stream, flush=True)

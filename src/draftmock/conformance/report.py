@@ -229,6 +229,8 @@ class GateReport:
                     print(f"FAILED {result.name}: {check.name}: {check.detail}", file=stream)
         for line in self.warning_lines():
             print(line, file=stream)
+        for path in self.schemathesis.artifacts if self.schemathesis is not None else []:
+            print(f"replay: {path}", file=stream)
         for note in self.notes:
             print(f"note: {note}", file=stream)
         if self.connection_error:

@@ -19,12 +19,14 @@ never lands in, or is replayed from, the user's working directory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ class SchemathesisResult:
     warnings: dict[str, list[Any]] = field(default_factory=dict)
     junit_xml: str | None = None
     output: str = ""
+    artifacts: list[str] = field(default_factory=list)  # HAR / VCR files kept for replay
 
     @property
     def passed(self) -> bool:
@@ -71,7 +74,106 @@ class SchemathesisResult:
             "errors": self.errors,
             "test_cases": self.test_cases,
             "warnings": {k: v for k, v in self.warnings.items() if v},
+            "artifacts": self.artifacts,
         }
+
+
+UNIT_PHASES = ("examples", "coverage", "fuzzing")
+FAILED = ("failure", "error")
+
+
+@dataclass
+class EventCounts:
+    """Where a run is, from Schemathesis' event stream (its NDJSON report): per phase, the
+    operations done out of those selected (the stateful phase: scenarios run), and the
+    operations failing so far."""
+
+    operations: int = 0
+    phase: str | None = None
+    done: dict[str, int] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)  # "METHOD /path" labels
+
+    def feed(self, event: dict[str, Any]) -> bool:
+        """Take one event; True when what ``text`` says changed."""
+        name, body = next(iter(event.items()), (None, None))
+        if not isinstance(body, dict):
+            return False
+        if name == "LoadingFinished":
+            operations = body.get("statistic", {}).get("operations", {})
+            self.operations = int(operations.get("selected", operations.get("total", 0)))
+            return True
+        if name == "SuiteStarted":
+            self.phase = str(body.get("phase"))
+            self.done.setdefault(self.phase, 0)
+            return True
+        if name == "ScenarioFinished" and not body.get("is_final", False):
+            phase = str(body.get("phase"))
+            self.phase = phase
+            self.done[phase] = self.done.get(phase, 0) + 1
+            if body.get("status") in FAILED:
+                self.failing.add(str((body.get("recorder") or {}).get("label", "?")))
+            return True
+        return False
+
+    def text(self) -> str:
+        if self.phase is None:
+            return "loading the document"
+        done = self.done.get(self.phase, 0)
+        if self.phase in UNIT_PHASES:
+            where = f"{self.phase} {done}/{self.operations} operations"
+        else:
+            where = f"{self.phase} {done} scenarios"
+        failing = len(self.failing)
+        return f"{where}, {failing} failing operation{'' if failing == 1 else 's'}"
+
+    def phase_complete(self) -> bool:
+        return (
+            self.phase in UNIT_PHASES
+            and self.operations > 0
+            and self.done.get(self.phase, 0) >= self.operations
+        )
+
+
+class _EventTail:
+    """Reads a growing NDJSON file in a thread, handing each complete event to ``on_event``."""
+
+    def __init__(self, path: Path, on_event: Callable[[dict[str, Any]], None]) -> None:
+        self.path = path
+        self.on_event = on_event
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="schemathesis-events", daemon=True)
+        self.offset = 0
+        self.pending = b""
+
+    def __enter__(self) -> _EventTail:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        self._read()  # what was written after the last poll
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.25):
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            with self.path.open("rb") as stream:
+                stream.seek(self.offset)
+                chunk = stream.read()
+        except OSError:
+            return  # not written yet
+        self.offset += len(chunk)
+        *lines, self.pending = (self.pending + chunk).split(b"\n")
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                self.on_event(event)
 
 
 PHASE_LINE = re.compile(r"^\s*\S+\s+(Examples|Coverage|Fuzzing|Stateful) \(in ([\d.]+)s\)\s*$")
@@ -127,12 +229,29 @@ def run_schemathesis(
     operation_ids: Sequence[str] | None = None,
     timeout: float = 1800,
     on_line: Callable[[str], None] | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+    artifacts: Path | None = None,
+    artifact_name: str = "schemathesis",
 ) -> SchemathesisResult:
     """One ``schemathesis run`` with every check enabled; the reports are parsed back.
 
-    ``operation_ids``: only these operations (None: every operation of the document)."""
+    ``operation_ids``: only these operations (None: every operation of the document).
+    ``on_event``: each of Schemathesis' events as it happens (its NDJSON report, read while it
+    is written). ``artifacts``: a directory where the run's HAR file and VCR cassette are kept
+    (``<artifact_name>.har.json``, ``<artifact_name>.vcr.yaml``), to replay its requests."""
     with tempfile.TemporaryDirectory(prefix="draftmock-st-") as scratch:
         reports = Path(scratch) / "reports"
+        events = Path(scratch) / "events.ndjson"
+        kept: list[Path] = []
+        formats = ["junit", "json", "ndjson"]
+        extra: list[str] = ["--report-ndjson-path", str(events)]
+        if artifacts is not None:
+            kept = [
+                artifacts / f"{artifact_name}.har.json",
+                artifacts / f"{artifact_name}.vcr.yaml",
+            ]
+            formats += ["har", "vcr"]
+            extra += ["--report-har-path", str(kept[0]), "--report-vcr-path", str(kept[1])]
         command = [sys.executable, "-m", "schemathesis.cli"]
         if config is not None:
             command += ["--config-file", str(config.resolve())]
@@ -154,9 +273,10 @@ def run_schemathesis(
             "1",
             "--no-color",
             "--report",
-            "junit,json",
+            ",".join(formats),
             "--report-dir",
             str(reports),
+            *extra,
         ]
         if exclude_checks:
             command += ["--exclude-checks", ",".join(exclude_checks)]
@@ -171,16 +291,20 @@ def run_schemathesis(
             child_env["SCHEMATHESIS_HOOKS"] = hooks
         started = time.monotonic()
         lines: list[str] = []
-        with subprocess.Popen(
-            command,
-            cwd=scratch,
-            env=child_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        ) as proc:
+        tail = _EventTail(events, on_event) if on_event is not None else contextlib.nullcontext()
+        with (
+            tail,
+            subprocess.Popen(
+                command,
+                cwd=scratch,
+                env=child_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            ) as proc,
+        ):
             assert proc.stdout is not None
             for line in proc.stdout:
                 lines.append(line)
@@ -208,6 +332,7 @@ def run_schemathesis(
         junit = sorted(reports.glob("junit-*.xml"))
         if junit:
             result.junit_xml = junit[-1].read_text()
+        result.artifacts = [str(path) for path in kept if path.exists()]
         return result
 
 
