@@ -18,8 +18,8 @@ EXCLUDED_CHECKS: dict[str, dict[str, str]] = {
         ),
         "ignored_auth": (
             "it requires 401 or 403 without valid credentials; upstream's auth middleware answers "
-            "some such requests 400 \"projectId is required\" (getDataset without credentials) "
-            "or 404 \"Not Found\" (an X-API-Key that is not a UUID), never a 2xx, as "
+            'some such requests 400 "projectId is required" (getDataset without credentials) '
+            'or 404 "Not Found" (an X-API-Key that is not a UUID), never a 2xx, as '
             "specs/lunary.yaml documents and tests/scenarios/test_lunary_errors.py checks"
         ),
     },
