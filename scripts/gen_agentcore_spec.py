@@ -43,6 +43,7 @@ SCALARS: dict[str, dict[str, Any]] = {
     "timestamp-iso8601": {"type": "string", "format": "date-time"},
     "blob": {"type": "string", "contentEncoding": "base64"},
 }
+INTEGER_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 BOUNDS = {"string": ("minLength", "maxLength"), "list": ("minItems", "maxItems"),
           "map": ("minProperties", "maxProperties")}
 REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
@@ -64,6 +65,10 @@ CORRECTIONS: list[dict[str, str]] = [
     {"id": "sensitive-json-object",
      "note": "The `SensitiveJson` document shape (a dataset example) is `type: object`, not `{}`: "
              "every example is a JSON object."},
+    {"id": "integer-ranges",
+     "note": "An `integer` shape (32 bits in every AWS SDK) without a model bound gets the int32 "
+             "range as `minimum`/`maximum`, a `long` the int64 range: a value beyond it is a "
+             "ValidationException, not a number the service would truncate."},
     {"id": "closed-output-structures",
      "note": "Structures reachable only from responses (success and error bodies) carry "
              "`additionalProperties: false`; request structures stay open (AWS ignores unknown "
@@ -226,6 +231,9 @@ def shape_schema(name: str, shape: Model, closed: bool) -> Schema:
         raise ValueError(f"{name}: unsupported shape type {kind}")
     low, high = BOUNDS.get(kind, ("minimum", "maximum"))
     schema |= {bound: shape[key] for key, bound in (("min", low), ("max", high)) if key in shape}
+    if kind in INTEGER_RANGES:  # the model's integer is 32 bits, its long 64: say so
+        for bound, value in zip(("minimum", "maximum"), INTEGER_RANGES[kind], strict=True):
+            schema.setdefault(bound, value)
     if shape.get("sensitive"):
         schema["x-aws-sensitive"] = True
     return schema
@@ -285,8 +293,9 @@ def operation(model: Model, name: str) -> tuple[str, str, Schema]:
             "required": any(m in required for m in body),
             "content": media(ref(op["input"]["shape"]), request_example),
         }
-    success = {"description": "Success.", "headers": {"x-amzn-RequestId": REQUEST_ID},
-               "content": media(ref(op["output"]["shape"]), response_example)}  # fmt: skip
+    success: Schema = {"description": "Success.", "headers": {"x-amzn-RequestId": REQUEST_ID}}
+    if http.get("responseCode") != 204:  # 204 No Content: the (empty) output has no body
+        success["content"] = media(ref(op["output"]["shape"]), response_example)
     if (linked := links(name)) is not None:
         success["links"] = linked
     errors: dict[int, list[str]] = {}
@@ -295,6 +304,8 @@ def operation(model: Model, name: str) -> tuple[str, str, Schema]:
             error["shape"]
         )
     errors.setdefault(403, ["AccessDeniedException"])
+    if not any("ValidationException" in names for names in errors.values()):
+        errors.setdefault(400, []).append("ValidationException")
     responses: Schema = {str(http.get("responseCode", 200)): success}
     for status, names in errors.items():
         one = {"$ref": f"#/components/responses/{names[0]}"}
@@ -311,6 +322,17 @@ def access_denied_note(ops: Model) -> dict[str, str]:
     return {"id": "access-denied-everywhere",
             "note": "Every operation documents 403 AccessDeniedException (missing or invalid "
                     f"SigV4 signature); {where}."}  # fmt: skip
+
+
+def validation_note(ops: Model) -> dict[str, str]:
+    added = [
+        o for o in sorted(ops)
+        if "ValidationException" not in {e["shape"] for e in ops[o].get("errors", [])}
+    ]  # fmt: skip
+    return {"id": "validation-everywhere",
+            "note": "Every operation documents 400 ValidationException, the rest-json answer to "
+                    "input that breaks the model's constraints (a pattern, a length, a missing "
+                    f"member); added for {', '.join(added) or 'none'}."}  # fmt: skip
 
 
 def build_spec(model: Model | None = None) -> dict[str, Any]:
@@ -353,7 +375,7 @@ def build_spec(model: Model | None = None) -> dict[str, Any]:
         "servers": [{"url": f"https://{meta['endpointPrefix']}.us-east-1.amazonaws.com"}],
         "security": [{"sigv4": []}],
         "tags": [{"name": t} for t in sorted({tag(ops[o]["http"]["requestUri"]) for o in names})],
-        "x-draftmock-corrections": [*CORRECTIONS, access_denied_note(ops)],
+        "x-draftmock-corrections": [*CORRECTIONS, access_denied_note(ops), validation_note(ops)],
         "paths": {p: {m: paths[p][m] for m in METHODS if m in paths[p]} for p in sorted(paths)},
         "components": {**COMPONENTS, "responses": responses, "schemas": schemas},
     }

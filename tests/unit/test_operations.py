@@ -65,6 +65,26 @@ def test_literal_paths_win_over_templates(api) -> None:  # type: ignore[no-untyp
     assert params == {"item_id": "7"}
 
 
+def test_a_literal_path_owns_its_methods(api) -> None:  # type: ignore[no-untyped-def]
+    """OpenAPI matches a concrete path before its templated counterparts: GET /items/list is
+    405 (POST only), not getItem with item_id "list"."""
+    op, params, allowed = api.router.match("GET", "/items/list")
+    assert (op, params, allowed) == (None, {}, ["POST"])
+
+
+def test_the_most_specific_template_owns_its_methods(tmp_path: Path) -> None:
+    path = tmp_path / "nested.yaml"
+    path.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n"
+        "  /g/{g}/limits/batch:\n    put: {operationId: batch, responses: {'200': {description: ok}}}\n"
+        "  /g/{g}/limits/{l}:\n    get: {operationId: getOne, responses: {'200': {description: ok}}}\n"
+    )
+    router = compile_document(load_document(path)).router
+    assert router.match("PUT", "/g/1/limits/batch")[0].operation_id == "batch"  # type: ignore[union-attr]
+    assert router.match("GET", "/g/1/limits/batch")[::2] == (None, ["PUT"])
+    assert router.match("GET", "/g/1/limits/7")[0].operation_id == "getOne"  # type: ignore[union-attr]
+
+
 def test_unknown_method_reports_allowed_methods(api) -> None:  # type: ignore[no-untyped-def]
     op, _, allowed = api.router.match("PUT", "/items/7")
     assert op is None

@@ -167,7 +167,9 @@ class _Template:
 
 
 class Router:
-    """Finds the operation for (method, path): exact paths first, then templates.
+    """Finds the operation for (method, path): exact paths first, then templates, the most
+    specific path that matches deciding (``/a/list`` answers 405 to a method only ``/a/{id}``
+    has).
 
     Templates are bucketed by their number of segments and their first segment (when it is a
     literal), so a request is matched only against paths that could fit it, and a document of
@@ -217,11 +219,19 @@ class Router:
         choice = self._static.get((method, path))
         if choice is not None:
             return choice.pick(lookup), {}, [method]
-        allowed = list(self._static_methods.get(path, ()))
+        if path in self._static_methods:
+            # A concrete path is matched before its templated counterparts (OpenAPI): another
+            # method on it is not allowed, rather than an operation of /things/{id}.
+            return None, {}, list(self._static_methods[path])
+        allowed: list[str] = []
+        best: int | None = None  # the literal length of the most specific path that matched
         for template in self._candidates(path):
+            if best is not None and template.literal < best:
+                break
             found = template.fullmatch(path)
             if found is None:
                 continue
+            best = template.literal
             if template.method == method:
                 return template.choice.pick(lookup), found.groupdict(), [method]
             allowed.append(template.method)
