@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
+from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
+from jsonschema.validators import extend
 from openapi_schema_validator import (
     OAS30Validator,
     OAS31Validator,
@@ -24,6 +26,12 @@ from openapi_schema_validator import (
 from draftmock.spec.document import Document
 
 Loc = tuple[str | int, ...]
+
+# OpenAPI 3.0's validator leaves out of ``required`` every readOnly and writeOnly member, in
+# both directions. The documents validated here already drop them where OpenAPI says (the
+# directed copies, ``Document.for_requests``/``for_responses``), so ``required`` is read as
+# JSON Schema writes it: a reply missing a required readOnly member is caught.
+_OAS30 = extend(OAS30Validator, {"required": Draft4Validator.VALIDATORS["required"]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +113,7 @@ class SchemaValidator:
                 self.schema, registry=document.registry, format_checker=oas31_format_checker
             )
         else:
-            self._validator = OAS30Validator(
+            self._validator = _OAS30(
                 self.schema, registry=document.registry, format_checker=oas30_format_checker
             )
         return self._validator
