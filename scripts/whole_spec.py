@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,8 +34,9 @@ import yaml
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 CURATED = "x-draftmock-curated"
+SCHEMA = "#/components/schemas/"
 
-Fix = Callable[[dict[str, Any], dict[str, Any]], list[dict[str, str]]]
+Fix = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], list[dict[str, str]]]
 
 
 def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -72,14 +74,21 @@ def merge(
     """The merged document and the curated operations' renames (ours -> published)."""
     curated = curated_parts(current)
     result = copy.deepcopy(upstream)
+    for prepare in PREPARE.get(api, []):
+        prepare(result)
     renames: dict[str, str] = {}
     ours = operations(current)
-    result_ops = operations(result)
+    result_ops = {(m, _shape(p)): op for (m, p), op in operations(result).items()}
+    shapes = {_shape(path): path for path in result.get("paths", {})}
     for key in curated["operations"]:
         method, _, path = key.partition(" ")
         method = method.lower()
         op = copy.deepcopy(ours[(method, path)])
-        published = result_ops.get((method, path))
+        theirs = shapes.get(_shape(path), path)
+        if theirs != path:
+            _adopt(result, theirs, path)
+            shapes[_shape(path)] = path
+        published = result_ops.get((method, _shape(path)))
         if published is not None and published.get("operationId"):
             if op.get("operationId") != published["operationId"]:
                 renames[str(op.get("operationId"))] = published["operationId"]
@@ -108,7 +117,7 @@ def merge(
         c for c in current.get("x-draftmock-corrections", []) if not c.get("published-part")
     ]
     for fix in fixes:
-        for correction in fix(result, current):
+        for correction in fix(result, current, upstream):
             corrections.append({**correction, "published-part": "true"})
     for key in ("x-draftmock-sources",):
         if key in current:
@@ -119,6 +128,164 @@ def merge(
     if "servers" in current and "servers" not in result:
         result["servers"] = copy.deepcopy(current["servers"])
     return result, renames
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def _adopt(document: dict[str, Any], theirs: str, ours: str) -> None:
+    """Move the published path item ``theirs`` to our spelling ``ours`` (the same template with
+    other parameter names), renaming its path parameters."""
+    names = dict(
+        zip(re.findall(r"\{([^}]*)\}", theirs), re.findall(r"\{([^}]*)\}", ours), strict=True)
+    )
+    item = document["paths"].pop(theirs)
+    for node in [item, *(item.get(m) for m in METHODS)]:
+        if not isinstance(node, dict):
+            continue
+        for parameter in node.get("parameters", []):
+            if parameter.get("in") == "path" and parameter.get("name") in names:
+                parameter["name"] = names[parameter["name"]]
+    document["paths"][ours] = item
+
+
+def strip_api_prefix(document: dict[str, Any]) -> None:
+    """Omni's published paths start with ``/api``; its server URL (ours too) ends with it."""
+    document["paths"] = {
+        (path[4:] if path.startswith("/api/") else path): item
+        for path, item in document.get("paths", {}).items()
+    }
+
+
+def string_defaults(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """A string-typed schema's numeric ``default``/``example`` written as the string it means."""
+    where: list[str] = []
+
+    def visit(node: dict[str, Any], pointer: str) -> None:
+        if node.get("type") != "string":
+            return
+        for key in ("default", "example"):
+            if isinstance(node.get(key), int | float) and not isinstance(node[key], bool):
+                node[key] = str(node[key])
+                where.append(f"{pointer}/{key}")
+
+    _walk(document.get("paths"), visit, "#/paths")
+    if not where:
+        return []
+    return [
+        {
+            "where": ", ".join(where),
+            "published": "a number as the default (or example) of a string parameter",
+            "corrected": "the same number as a string",
+            "reason": "A default must be a value of its schema (OpenAPI 3.1 validators refuse "
+            "the document otherwise); query values are strings on the wire.",
+        }
+    ]
+
+
+def omni_error_bodies(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Omni's errors carry ``{error, message}``; most published 4xx responses omit the body."""
+    where = 0
+    for op in operations(document).values():
+        for status, response in (op.get("responses") or {}).items():
+            if (
+                str(status).startswith("4")
+                and isinstance(response, dict)
+                and "$ref" not in response
+                and not response.get("content")
+            ):
+                response["content"] = {"application/json": {"schema": {"$ref": SCHEMA + "Error"}}}
+                where += 1
+    if not where:
+        return []
+    return [
+        {
+            "where": f"{where} error responses of published operations",
+            "published": "a description and no content",
+            "corrected": "content: Error ({error, message})",
+            "reason": "Omni answers every error with its {error, message} envelope (docs.omni.co, "
+            "errors; the published document's own 4xx bodies where it gives them); without "
+            "content the document would forbid the body every client reads.",
+        }
+    ]
+
+
+def rate_limited(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Every Omni operation is under the 60-per-minute limit: it may answer 429."""
+    where = 0
+    for op in operations(document).values():
+        responses = op.setdefault("responses", {})
+        if "429" not in responses:
+            responses["429"] = {"$ref": "#/components/responses/TooManyRequests"}
+            where += 1
+    if not where:
+        return []
+    return [
+        {
+            "where": f"{where} published operations",
+            "published": "no 429",
+            "corrected": "429 TooManyRequests ({error, message}) on every operation",
+            "reason": "Omni documents its limit of 60 requests per minute per key for the whole "
+            "API (docs.omni.co, API authentication and rate limits); the published document "
+            "lists 429 on no operation.",
+        }
+    ]
+
+
+def omni_published_definitions(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Where Omni's published document is more precise than our subset, take it."""
+    paths = document["paths"]
+    get = paths["/v1/documents/{documentId}"]["get"]["responses"]["200"]
+    get["content"] = {"application/json": {"schema": {"$ref": SCHEMA + "DocumentsGetResponse"}}}
+    put = paths["/v1/documents/{documentId}"]["put"]
+    put["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": SCHEMA + "DocumentsPutBody"}}},
+    }
+    created = document["components"]["schemas"]["CreateDocumentRequest"]["properties"]
+    created["metadataVersion"] = {"type": "string"}
+    published_models = upstream["paths"]["/api/v1/models"]["get"]["parameters"]
+    paths["/v1/models"]["get"]["parameters"] = copy.deepcopy(published_models)
+    return [
+        {
+            "where": "GET /v1/documents/{documentId} 200",
+            "published": "DocumentsGetResponse",
+            "corrected": "DocumentsGetResponse (was our DocumentConfig)",
+            "reason": "The published response requires facetFilters, filterOrder, modelId, name, "
+            "queryPresentations and refreshInterval, and carries documentMetadata.",
+        },
+        {
+            "where": "PUT /v1/documents/{documentId} requestBody",
+            "published": "DocumentsPutBody",
+            "corrected": "DocumentsPutBody (was our ReplaceDocumentRequest)",
+            "reason": "The published body requires refreshInterval (an integer of at least 60, "
+            "or null) with the document's configuration.",
+        },
+        {
+            "where": "#/components/schemas/CreateDocumentRequest/properties/metadataVersion",
+            "published": "type: string",
+            "corrected": "type: string (was integer)",
+            "reason": "As published (DocumentsCreateBody).",
+        },
+        {
+            "where": "GET /v1/models parameters",
+            "published": "modelsList's parameters",
+            "corrected": "as published: sortField enum, include, includeDeleted as a string enum",
+            "reason": "Our subset had includeDeleted as a boolean and no include parameter.",
+        },
+    ]
+
+
+PREPARE: dict[str, list[Callable[[dict[str, Any]], None]]] = {"omni": [strip_api_prefix]}
 
 
 # -- per-vendor fixes of the published parts ----------------------------------------------------
@@ -134,7 +301,9 @@ def _walk(node: Any, visit: Callable[[dict[str, Any], str], None], pointer: str 
             _walk(value, visit, f"{pointer}/{index}")
 
 
-def nullable_in_31(document: dict[str, Any], current: dict[str, Any]) -> list[dict[str, str]]:
+def nullable_in_31(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
     """``nullable: true`` is inert in 3.1: the type list says what it meant."""
     if not str(document.get("openapi", "")).startswith("3.1"):
         return []
@@ -165,7 +334,7 @@ def nullable_in_31(document: dict[str, Any], current: dict[str, Any]) -> list[di
 
 
 def published_external_id_401(
-    document: dict[str, Any], current: dict[str, Any]
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
 ) -> list[dict[str, str]]:
     """PromptLayer documents 401 of its external-id operations as ``ExternalIdErrorResponse``
     (``{success: false, message}``, open): take the published response."""
@@ -197,7 +366,9 @@ def published_external_id_401(
     ]
 
 
-def bodiless_204(document: dict[str, Any], current: dict[str, Any]) -> list[dict[str, str]]:
+def bodiless_204(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
     """A 204 has no content (RFC 9110, 15.3.5): a documented body there can never be sent."""
     where = []
     for (method, path), op in operations(document).items():
@@ -220,7 +391,14 @@ def bodiless_204(document: dict[str, Any], current: dict[str, Any]) -> list[dict
 
 FIXES: dict[str, list[Fix]] = {
     "promptlayer": [nullable_in_31, published_external_id_401, bodiless_204],
-    "omni": [nullable_in_31, bodiless_204],
+    "omni": [
+        nullable_in_31,
+        bodiless_204,
+        string_defaults,
+        omni_error_bodies,
+        rate_limited,
+        omni_published_definitions,
+    ],
 }
 
 

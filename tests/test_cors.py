@@ -167,7 +167,7 @@ def test_rate_limit_and_retry_after_are_exposed(open_cors: Served) -> None:
     assert {"rate-limit-remaining", "rate-limit-reset", "rate-limit-total"} <= _exposed(response)
     httpx.post(
         f"{open_cors.url}/__draftmock/faults",
-        json={"api": "omni", "operation": "listDocuments", "status": 429, "count": 1},
+        json={"api": "omni", "operation": "documentsList", "status": 429, "count": 1},
         timeout=30,
     ).raise_for_status()
     try:

@@ -138,7 +138,7 @@ def test_faults_and_snapshots_are_managed_from_the_page(
     httpx.delete(f"{url}/__draftmock/faults")
     _open(page, url, "faults")
     page.select_option("#fault-form select[name=api]", "omni")
-    page.select_option("#fault-form select[name=operation]", "listDocuments")
+    page.select_option("#fault-form select[name=operation]", "documentsList")
     page.fill("#fault-form input[name=status]", "429")
     page.fill("#fault-form input[name=count]", "1")
     page.click("#fault-form button[type=submit]")

@@ -368,7 +368,7 @@ def test_schemathesis_is_signed_from_the_aws_chain(aws: pytest.MonkeyPatch, tmp_
     assert "ListDatasets" in succeeded and len(succeeded) >= 3, succeeded
 
 
-LISTINGS = {"lunary": "listDatasets", "omni": "listDocuments", "agentcore": "ListDatasets"}
+LISTINGS = {"lunary": "listDatasets", "omni": "documentsList", "agentcore": "ListDatasets"}
 
 
 @pytest.mark.parametrize("api", sorted(LISTINGS))

@@ -338,14 +338,14 @@ MUTANTS += [
         "get-or-create-returns-a-new-id",
         "v1 create-draft returns the existing draft",
         "same draft identifier",
-        swap_handler("createDraft", _om_new_id_each_time),
+        swap_handler("documentsCreateDraft", _om_new_id_each_time),
     ),
     Mutant(
         "omni",
         "second-archive-succeeds",
         "a second archive is 404",
         "second archive is 404",
-        swap_handler("archiveDraft", _om_archive_idempotent),
+        swap_handler("documentsDiscardDraft", _om_archive_idempotent),
     ),
 ]
 

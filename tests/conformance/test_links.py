@@ -129,11 +129,11 @@ def test_lunary_links_walk_the_version_lifecycle() -> None:
 
 def test_omni_links_walk_the_draft_lifecycle() -> None:
     lifecycle = {
-        ("createDocument", "createDraft"),
-        ("createDocument", "createDraftAndPatch"),
-        ("createDraft", "getDraftState"),
-        ("createDraft", "patchDraft"),
-        ("createDraft", "archiveDraft"),
+        ("documentsCreate", "documentsCreateDraft"),
+        ("documentsCreate", "createDraftAndPatch"),
+        ("documentsCreateDraft", "getDraftState"),
+        ("documentsCreateDraft", "patchDraft"),
+        ("documentsCreateDraft", "documentsDiscardDraft"),
         ("createDraftAndPatch", "getDraftState"),
         ("createDraftAndPatch", "patchDraft"),
         ("patchDraft", "publishDraft"),

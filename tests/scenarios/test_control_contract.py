@@ -199,7 +199,7 @@ def test_jobs_and_progression(control: Control, mock: Mock) -> None:
 
 
 def test_faults(control: Control) -> None:
-    rule = {"api": "omni", "operation": "listDocuments", "status": 429, "count": 2}
+    rule = {"api": "omni", "operation": "documentsList", "status": 429, "count": 2}
     added = control("addFault", "POST", "/__draftmock/faults", 201, json=rule)["rule"]
     latency = {"api": "lunary", "latency_ms": [10, 20], "probability": 0.5}
     control("addFault", "POST", "/__draftmock/faults", 201, json=latency)

@@ -44,7 +44,7 @@ def test_an_injected_429_is_the_vendors_own(mock: Mock) -> None:
     assert limited.headers["Retry-After"] == "1"  # documented for Lunary's 429
     assert lunary.get("/v1/datasets-v2").status_code == 200  # count 1: the next call is real
 
-    add(mock, {"api": "omni", "operation": "listDocuments", "status": 429, "count": 1})
+    add(mock, {"api": "omni", "operation": "documentsList", "status": 429, "count": 1})
     omni = mock.client("omni", OMNI).get("/v1/documents")
     assert omni.status_code == 429
     assert omni.json()["error"] == "Too Many Requests"
@@ -66,7 +66,7 @@ def test_an_injected_429_is_the_vendors_own(mock: Mock) -> None:
     ("api", "operation", "retry_after"),
     [
         ("lunary", "listDatasets", True),
-        ("omni", "listDocuments", True),
+        ("omni", "documentsList", True),
         ("agentcore", "ListDatasets", False),
     ],
 )

@@ -617,7 +617,7 @@ def test_create_document_needs_a_shared_model_and_its_branch(omni: httpx.Client)
             {"description": 5},
             "description: must be a string or null, not an integer",
         ),
-        ("PUT", "/v1/documents/93874a87", {}, "name is required"),
+        ("PUT", "/v1/documents/93874a87", {}, "facetFilters is required"),
         (
             "POST",
             f"/v1/models/{MODEL}/branch/revenue-rework/merge",

@@ -88,7 +88,7 @@ def test_every_api_state_is_the_same_after_a_restart(served: Served) -> None:
 
 def test_steering_and_history_survive_a_restart(served: Served) -> None:
     served.control(
-        "POST", "faults", {"api": "omni", "operation": "getDocument", "status": 404, "count": 1}
+        "POST", "faults", {"api": "omni", "operation": "documentsGet", "status": 404, "count": 1}
     )
     served.control(
         "PUT",

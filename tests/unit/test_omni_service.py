@@ -211,7 +211,7 @@ def test_v1_edit_of_a_never_published_document_needs_no_draft_rules(h: Harness) 
 
 def auth_input(token: str | None) -> AuthInput:
     return AuthInput(
-        "listDocuments",
+        "documentsList",
         ({"bearerAuth": []},),
         {"bearerAuth": token},
         {},

@@ -24,6 +24,7 @@ from draftmock.server.steering import (
     fault_reply,
     parse_prefer,
     preferred_reply,
+    with_retry_after,
 )
 from draftmock.spec.operations import CompiledApi, Operation
 from draftmock.spec.params import Parameter, coerce
@@ -274,6 +275,7 @@ class ApiPipeline:
         if self.vendor.render_operation_error is not None:
             error = VendorError(message, status=status)
             reply = self.vendor.render_operation_error(op.operation_id, error, request.request_id)
+            reply = with_retry_after(reply, self.api.document, op, status)
         else:
             reply = fault_reply(
                 self.vendor, status, message, request.request_id, document=self.api.document, op=op

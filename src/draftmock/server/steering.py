@@ -165,10 +165,16 @@ def fault_reply(
     ``Rate-Limit-*`` counters, are added by the pipeline as for any reply)."""
     reply = vendor.render_error(VendorError(message, status=status), request_id)
     if document is not None and op is not None:
-        present = {name.lower() for name in reply.headers}
-        for name in _documented_headers(document, op, status):
-            if name.lower() == "retry-after" and name.lower() not in present:
-                reply.headers[name] = FAULT_RETRY_AFTER
+        with_retry_after(reply, document, op, status)
+    return reply
+
+
+def with_retry_after(reply: Reply, document: Document, op: Operation, status: int) -> Reply:
+    """``reply`` with the ``Retry-After`` its operation documents for ``status``, if absent."""
+    present = {name.lower() for name in reply.headers}
+    for name in _documented_headers(document, op, status):
+        if name.lower() == "retry-after" and name.lower() not in present:
+            reply.headers[name] = FAULT_RETRY_AFTER
     return reply
 
 

@@ -133,9 +133,11 @@ class SchemaValidator:
         validator = self._validator or self._compile_python()
         try:
             found = list(_flatten(validator.iter_errors(instance), prefix))
-        except re.error:
-            # A pattern only the compiled (ECMA-262) engine reads, such as ``\p{L}``: its
-            # errors are the explanation.
+        except (re.error, TypeError):
+            # A pattern only the compiled (ECMA-262) engine reads, such as ``\p{L}``, or a
+            # discriminator property holding an array or object (openapi-schema-validator
+            # looks it up in the mapping and fails): the compiled engine's errors are the
+            # explanation.
             return _compiled_violations(fast, instance, prefix)
         return found or _format_violations(fast, instance, prefix)
 

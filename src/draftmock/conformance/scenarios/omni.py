@@ -43,7 +43,7 @@ def create_document(run: Run) -> str:
     model = run.credential("model_id", "a shared model to build documents on")
     made = run.call(
         "create a document",
-        "createDocument",
+        "documentsCreate",
         json={"modelId": model, "name": run.unique("draftmock conform")},
     )
     if made.status_code in (401, 403):
@@ -52,7 +52,7 @@ def create_document(run: Run) -> str:
     identifier: str = made.json()["workbook"]["documentId"]
     run.cleanup(
         "delete the document",
-        lambda: run.call("clean-up: delete", "deleteDocument", path={"documentId": identifier}),
+        lambda: run.call("clean-up: delete", "documentsDelete", path={"documentId": identifier}),
     )
     return identifier
 
@@ -60,10 +60,10 @@ def create_document(run: Run) -> str:
 @suite.scenario("v1 create-draft is get-or-create; archive is not idempotent (404 twice)")
 def draft_get_or_create_and_archive(run: Run) -> None:
     doc = create_document(run)
-    first = run.call("create a draft", "createDraft", path={"documentId": doc})
+    first = run.call("create a draft", "documentsCreateDraft", path={"documentId": doc})
     run.require_status("create a draft: 200", first, 200)
     draft = (_json(first) or {}).get("identifier")
-    second = run.call("create a draft again", "createDraft", path={"documentId": doc})
+    second = run.call("create a draft again", "documentsCreateDraft", path={"documentId": doc})
     run.expect_status("create a draft again: 200", second, 200)
     run.check(
         "get-or-create returns the same draft identifier",
@@ -73,9 +73,9 @@ def draft_get_or_create_and_archive(run: Run) -> None:
     listed = run.call("list drafts", "listDocumentDrafts", path={"documentId": doc})
     active = [d for d in (_json(listed) or []) if d.get("status") == "active"]
     run.check("one active draft is listed", len(active) == 1, listed.text[:300])
-    archived = run.call("archive the draft", "archiveDraft", path={"documentId": doc})
+    archived = run.call("archive the draft", "documentsDiscardDraft", path={"documentId": doc})
     run.expect_status("archive: 200", archived, 200)
-    again = run.call("archive it again", "archiveDraft", path={"documentId": doc})
+    again = run.call("archive it again", "documentsDiscardDraft", path={"documentId": doc})
     run.expect_status("a second archive is 404", again, 404)
     run.check("404 carries {error, message}", is_error_envelope(_json(again)), again.text[:300])
     everything = run.call(
@@ -115,7 +115,7 @@ def v2_draft_and_publish(run: Run) -> None:
     run.expect_status("a published draft no longer resolves (404)", state, 404)
     none_left = run.call("publish with no draft", "publishDraft", path={"documentId": doc})
     run.expect_status("publish without a main draft is 404", none_left, 404)
-    got = run.call("read the document", "getDocument", path={"documentId": doc})
+    got = run.call("read the document", "documentsGet", path={"documentId": doc})
     run.check(
         "the published document carries the draft's change",
         (_json(got) or {}).get("description") == "changed by the conformance run",
@@ -129,7 +129,7 @@ def roles(run: Run) -> None:
     doc = create_document(run)
     refused = run.call(
         "create a draft as a Viewer",
-        "createDraft",
+        "documentsCreateDraft",
         path={"documentId": doc},
         headers={"Authorization": f"Bearer {viewer}"},
     )
@@ -152,7 +152,7 @@ def rate_limit(run: Run) -> None:
     headers = run.fresh_quota("the 60-requests-a-minute quota")
     statuses = []
     for _ in range(RATE_LIMIT + 1):
-        got = run.call("spend the quota", "listDocuments", headers=headers)
+        got = run.call("spend the quota", "documentsList", headers=headers)
         statuses.append(got.status_code)
         if got.status_code == 429:
             break

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 
 from draftmock.vendors._kit import Admission, AuthInput, Context, SlidingWindowLimiter, Vendor
-from draftmock.vendors.omni import errors, fixture
+from draftmock.vendors.omni import errors, fixture, roles
 from draftmock.vendors.omni.handlers import ops
-from draftmock.vendors.omni.models import Backend
+from draftmock.vendors.omni.models import ApiKey, Backend, Role
 
 
 def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
@@ -17,7 +17,14 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
     if key is None:
         raise errors.UnauthorizedError()
     _count_request(ctx, key.key)
+    if auth.operation_id not in ops.handlers and auth.method not in ("GET", "HEAD"):
+        roles.require(key, Role.EDITOR)  # the generated operations: Viewers only read
     return Admission(key)
+
+
+def tenant_of(principal: ApiKey) -> str:
+    """Generated records are kept per organization."""
+    return principal.organization_id
 
 
 def _count_request(ctx: Context[Backend], api_key: str) -> None:
@@ -39,7 +46,7 @@ def _count_request(ctx: Context[Backend], api_key: str) -> None:
 
 vendor: Vendor[Backend] = Vendor(
     slug="omni",
-    title="Omni documents",
+    title="Omni",
     spec_file="omni.yaml",
     operations=ops,
     new_backend=Backend,
@@ -50,4 +57,5 @@ vendor: Vendor[Backend] = Vendor(
     render_violations=errors.render_violations,
     render_no_route=errors.render_no_route,
     options={"rate_limit": {"type": ["integer", "null"], "minimum": 0}},  # per minute; 0: off
+    tenant_of=tenant_of,
 )

@@ -10,6 +10,7 @@ from draftmock.vendors._kit import Call, OperationTable, Reply, created, ok
 from draftmock.vendors.omni import roles, service
 from draftmock.vendors.omni.listing import (
     ModelRecord,
+    include_deleted,
     include_flags,
     select_documents,
     select_models,
@@ -71,10 +72,13 @@ def config_json(doc: Document) -> dict[str, Any]:
         "filterConfig": dict(content.filter_config),
         "filterOrder": list(content.filter_order),
         "facetFilters": content.facet_filters,
+        "refreshInterval": content.refresh_interval,
         "metadataVersion": content.metadata_version,
     }
     if content.metadata is not None:
         body["metadata"] = dict(content.metadata)
+    if content.document_metadata is not None:
+        body["documentMetadata"] = content.document_metadata
     return body
 
 
@@ -126,7 +130,7 @@ def _draft_reply(doc: Document, draft: Draft) -> Reply:
 # -- documents ----------------------------------------------------------------------------------
 
 
-@ops("listDocuments")
+@ops("documentsList")
 def list_documents(ctx: Ctx, call: Call) -> Reply:
     key = _key(call)
     org = service.organization_of(ctx, key)
@@ -136,7 +140,7 @@ def list_documents(ctx: Ctx, call: Call) -> Reply:
     return ok({"pageInfo": info, "records": [document_json(d, flags) for d in window]})
 
 
-@ops("createDocument")
+@ops("documentsCreate")
 def create_document(ctx: Ctx, call: Call) -> Reply:
     doc = service.create_document(ctx, _key(call), call.body)
     return created(
@@ -147,24 +151,24 @@ def create_document(ctx: Ctx, call: Call) -> Reply:
     )
 
 
-@ops("getDocument")
+@ops("documentsGet")
 def get_document(ctx: Ctx, call: Call) -> Reply:
     return ok(config_json(service.get_document(ctx, _key(call), call.path["documentId"])))
 
 
-@ops("updateDocument")
+@ops("documentsUpdate")
 def update_document(ctx: Ctx, call: Call) -> Reply:
     doc = service.update_document(ctx, _key(call), call.path["documentId"], call.body)
     return ok(summary_json(doc))
 
 
-@ops("replaceDocument")
+@ops("documentsPut")
 def replace_document(ctx: Ctx, call: Call) -> Reply:
     doc = service.replace_document(ctx, _key(call), call.path["documentId"], call.body)
     return ok(summary_json(doc))
 
 
-@ops("deleteDocument")
+@ops("documentsDelete")
 def delete_document(ctx: Ctx, call: Call) -> Reply:
     service.delete_document(ctx, _key(call), call.path["documentId"])
     return ok({"success": True})
@@ -173,7 +177,7 @@ def delete_document(ctx: Ctx, call: Call) -> Reply:
 # -- v1 drafts ----------------------------------------------------------------------------------
 
 
-@ops("createDraft")
+@ops("documentsCreateDraft")
 def create_draft(ctx: Ctx, call: Call) -> Reply:
     draft = service.create_draft(
         ctx, _key(call), call.path["documentId"], _body(call).get("branchId")
@@ -181,7 +185,7 @@ def create_draft(ctx: Ctx, call: Call) -> Reply:
     return ok({"identifier": draft.identifier})
 
 
-@ops("archiveDraft")
+@ops("documentsDiscardDraft")
 def archive_draft(ctx: Ctx, call: Call) -> Reply:
     service.archive_draft(ctx, _key(call), call.path["documentId"], _body(call).get("branchId"))
     return ok({"message": "Draft deleted successfully"})
@@ -249,9 +253,10 @@ def _summary(record: ModelRecord) -> dict[str, Any]:
     }
 
 
-def model_json(record: ModelRecord, include_deleted: bool) -> dict[str, Any]:
+def model_json(record: ModelRecord, include_deleted: bool, branches: bool) -> dict[str, Any]:
+    """A model; with ``include=activeBranches``, a shared model lists its branches."""
     body = _summary(record)
-    if record.branch is None and record.model.branches:
+    if branches and record.branch is None and record.model.branches:
         body["branches"] = [
             _summary(ModelRecord(record.model, b))
             for b in record.model.branches.values()
@@ -260,17 +265,19 @@ def model_json(record: ModelRecord, include_deleted: bool) -> dict[str, Any]:
     return body
 
 
-@ops("listModels")
+@ops("modelsList")
 def list_models(ctx: Ctx, call: Call) -> Reply:
     key = _key(call)
     roles.require(key, Role.VIEWER, roles.DENIED)
     found = select_models(service.organization_of(ctx, key), call.query)
     window, info = page(found, call.query.get("cursor"), call.query.get("pageSize", 20))
-    deleted = bool(call.query.get("includeDeleted"))
-    return ok({"pageInfo": info, "records": [model_json(r, deleted) for r in window]})
+    deleted = include_deleted(call.query)
+    branches = "activeBranches" in include_flags(call.query.get("include"))
+    records = [model_json(r, deleted, branches) for r in window]
+    return ok({"pageInfo": info, "records": records})
 
 
-@ops("mergeBranch")
+@ops("modelsMergeBranch")
 def merge_branch(ctx: Ctx, call: Call) -> Reply:
     result = service.merge_branch(
         ctx, _key(call), call.path["modelId"], call.path["branchName"], _body(call)

@@ -1,4 +1,4 @@
-"""listDocuments and listModels: which records a caller sees, in which order."""
+"""documentsList and modelsList: which records a caller sees, in which order."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def select_models(org: Organization, query: dict[str, Any]) -> list[ModelRecord]
     found = [
         r
         for r in records
-        if (query.get("includeDeleted") or r.deleted_at is None)
+        if (include_deleted(query) or r.deleted_at is None)
         and all(query.get(name) is None or value(r) == query[name] for name, value in checks)
     ]
     found.sort(key=_model_sort_key(query.get("sortField", "updatedAt")))
@@ -107,10 +107,22 @@ def select_models(org: Organization, query: dict[str, Any]) -> list[ModelRecord]
     return found
 
 
+def include_deleted(query: dict[str, Any]) -> bool:
+    """listModels' ``includeDeleted`` is a string: "1" or "true" include them ("0", "false")."""
+    return query.get("includeDeleted") in ("1", "true")
+
+
 def _model_sort_key(field: str) -> Callable[[ModelRecord], tuple[Any, str]]:
-    """``name`` and ``createdAt`` sort as named; any other field sorts by ``updatedAt``."""
-    if field == "name":
-        return lambda r: ((r.name or "").casefold(), r.id)
+    """Each of the published ``sortField`` values; ties by id."""
+    text: dict[str, Callable[[ModelRecord], str | None]] = {
+        "name": lambda r: r.name,
+        "modelKind": lambda r: r.kind,
+        "connectionId": lambda r: r.model.connection_id,
+        "baseModelId": lambda r: r.base_model_id,
+    }
+    if field in text:
+        value = text[field]
+        return lambda r: ((value(r) or "").casefold(), r.id)
     if field == "createdAt":
         return lambda r: (r.created_at, r.id)
     return lambda r: (r.updated_at, r.id)

@@ -90,7 +90,9 @@ class Content:
     filter_order: list[str] = field(default_factory=list)
     facet_filters: bool = False
     metadata: dict[str, Any] | None = None
-    metadata_version: int = 1
+    metadata_version: str = "1"  # a string, as Omni's published document types it
+    refresh_interval: int | None = None  # seconds between dashboard refreshes (>= 60), or none
+    document_metadata: Any = None  # replaced whole by PUT; shown by GET /v1/documents/{id}
 
     def clone(self) -> Content:
         return copy.deepcopy(self)
@@ -213,6 +215,9 @@ class Backend:
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     rate_limit: int = DEFAULT_RATE_LIMIT  # a fixture may change it; the settings option wins
     limiter: SlidingWindowLimiter | None = None  # made on first use
+    # The records of the operations the generated tier serves, by organization (see
+    # generated/remainder.py): plain data beside this model.
+    generated: dict[str, Any] = field(default_factory=dict)
 
     def organization(self, organization_id: str) -> Organization:
         if organization_id not in self.organizations:

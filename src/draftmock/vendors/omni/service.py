@@ -132,7 +132,7 @@ def create_document(ctx: Ctx, key: ApiKey, body: dict[str, Any]) -> Document:
         filter_order=list(body.get("filterOrder", [])),
         facet_filters=body.get("facetFilters", False),
         metadata=body.get("metadata"),
-        metadata_version=body.get("metadataVersion", 1),
+        metadata_version=str(body.get("metadataVersion", "1")),
     )
     doc = Document(
         id=ctx.ids.uuid(),
@@ -213,7 +213,9 @@ def replace_document(ctx: Ctx, key: ApiKey, identifier: str, body: dict[str, Any
     content.filter_order = list(body.get("filterOrder", []))
     content.facet_filters = body.get("facetFilters", False)
     content.metadata = body.get("metadata")
-    content.metadata_version = body.get("metadataVersion", content.metadata_version)
+    content.metadata_version = str(body.get("metadataVersion", content.metadata_version))
+    content.refresh_interval = body["refreshInterval"]
+    content.document_metadata = body.get("documentMetadata")
     _commit(ctx, doc, content)
     if "identifier" in body:
         _rename(org, doc, body["identifier"])
