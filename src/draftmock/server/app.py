@@ -179,6 +179,8 @@ class DraftmockApp:
             request_id=self._request_ids.uuid(),
             session=headers.get("x-draftmock-session"),
         )
+        if self.durable is not None:
+            await self.durable.ready(request.session)
         outcome = pipeline.handle(request, deferred=True)
         if outcome.saved is not None:  # --state: answered once its change is committed
             try:

@@ -28,6 +28,10 @@ class StoreError(ConfigError):
     """The store cannot be used: unreachable, locked, or written by another format."""
 
 
+class StoreBusy(Exception):
+    """``transaction(..., wait=False)``: another process holds the lock it needs."""
+
+
 @dataclass(slots=True)
 class WorldRow:
     id: int
@@ -104,9 +108,17 @@ class Transaction(Protocol):
 class Store(Protocol):
     url: str  # for messages (no password)
 
-    def transaction(self, scope: str | None) -> AbstractContextManager[Transaction]:
+    def transaction(
+        self, scope: str | None, *, wait: bool = True
+    ) -> AbstractContextManager[Transaction]:
         """Exclusive access to one world (``scope``) or to everything (None) until the block
-        ends: committed when it ends normally, rolled back when it raises."""
+        ends: committed when it ends normally, rolled back when it raises. Not ``wait``:
+        ``StoreBusy`` at once if another process holds the lock."""
+        ...
+
+    def wait_for(self, scope: str | None) -> None:
+        """Block until the lock ``transaction(scope)`` needs is free (it may be taken again
+        before the caller gets it); for a worker thread, so the event loop is not held up."""
         ...
 
     def close(self) -> None: ...

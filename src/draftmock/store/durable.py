@@ -34,7 +34,7 @@ from draftmock.errors import ConfigError
 from draftmock.runtime import DEFAULT_WORLD, Runtime, World
 from draftmock.state_codec import dump, load
 from draftmock.store import codec
-from draftmock.store.base import FORMAT, Store, StoreError, Transaction, WorldRow
+from draftmock.store.base import FORMAT, Store, StoreBusy, StoreError, Transaction, WorldRow
 
 log = logging.getLogger("draftmock.store")
 
@@ -100,6 +100,7 @@ class Durable:
         # transaction: another thread waits for the batch rather than joining it.
         self._lock = threading.RLock()
         self._batch: _Batch | None = None
+        self._waiting: asyncio.Future[None] | None = None  # a worker thread waits for the lock
         # A session evicted from memory (--max-sessions) stays in the store: reload it on use.
         runtime.on_evict.append(self._forget)
 
@@ -299,7 +300,38 @@ class Durable:
             if writing.saved is None:
                 self._commit()
 
-    def _batch_for(self, name: str) -> _Batch:
+    async def ready(self, session: str | None) -> None:
+        """Before a request from the event loop: open its world's batch without holding up the
+        loop while another process has the store's lock (its requests are read meanwhile, and
+        join the batch once it opens). ``writing`` then joins it; any failure is left for
+        ``writing`` to meet and answer."""
+        name = session or DEFAULT_WORLD
+        loop = asyncio.get_running_loop()
+        while self._batch is None or self._batch.name != name:
+            if self._waiting is not None:  # another request is already waiting for the lock
+                await asyncio.wait([self._waiting])
+                continue
+            if not self._lock.acquire(blocking=False):  # another thread's transaction
+                return
+            try:
+                self._batch_for(name, wait=False)
+                return
+            except StoreBusy:
+                pass
+            except Exception:
+                return
+            finally:
+                self._lock.release()
+            self._waiting = waiting = loop.create_future()
+            try:
+                await loop.run_in_executor(None, self.store.wait_for, name)
+            except Exception:
+                return
+            finally:
+                self._waiting = None
+                waiting.set_result(None)
+
+    def _batch_for(self, name: str, *, wait: bool = True) -> _Batch:
         """The open batch of world ``name``, or a new one (after committing another world's):
         the store's lock taken, the clock and the world brought up to date."""
         batch = self._batch
@@ -309,7 +341,7 @@ class Durable:
         self._lock.acquire()  # released when the batch is committed or rolled back
         closing = ExitStack()
         try:
-            tx = closing.enter_context(self.store.transaction(name))
+            tx = closing.enter_context(self.store.transaction(name, wait=wait))
             found, clock = tx.world_and_clock(name)  # one round trip on the common path
             self._sync_clock(tx, clock)
             if found is None and name != DEFAULT_WORLD:
@@ -319,10 +351,10 @@ class Durable:
                 batch = _Batch(name, tx, closing, row, world)
         except BaseException as exc:
             self._lock.release()
-            self._forget(name)
-            if not closing.__exit__(type(exc), exc, exc.__traceback__):
-                raise
-            raise  # pragma: no cover - the store's transaction never swallows an error
+            if not isinstance(exc, StoreBusy):
+                self._forget(name)
+            closing.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         self._batch = batch
         return batch
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from draftmock.store.base import StoreError, redact
+from draftmock.store.base import StoreBusy, StoreError, redact
 from draftmock.store.sql import SqlTransaction, prepare
 
 _LOCK_CLASS = 0x64726D  # "drm": the first key of every advisory lock draftmock takes
@@ -34,6 +34,8 @@ class PostgresStore:
         self._db = self._connect()
         self._thread_lock = threading.RLock()
         self._active: SqlTransaction | None = None
+        self._waiter: Any = None
+        self._waiter_lock = threading.Lock()
         with self.transaction(None) as tx:
             prepare(tx, "BYTEA", "BIGSERIAL")
 
@@ -44,7 +46,7 @@ class PostgresStore:
             raise StoreError(f"--state {self.url}: cannot connect: {exc}".strip()) from exc
 
     @contextmanager
-    def transaction(self, scope: str | None) -> Iterator[SqlTransaction]:
+    def transaction(self, scope: str | None, *, wait: bool = True) -> Iterator[SqlTransaction]:
         with self._thread_lock:
             if self._active is not None:
                 yield self._active
@@ -53,14 +55,8 @@ class PostgresStore:
                 self._db = self._connect()
             try:
                 with self._db.transaction(), self._db.cursor() as cur:
-                    if scope is None:
-                        cur.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_LOCK_CLASS,))
-                    else:
-                        cur.execute(
-                            "SELECT pg_advisory_xact_lock_shared(%s, 0), "
-                            "pg_advisory_xact_lock(%s, hashtext(%s))",
-                            (_LOCK_CLASS, _LOCK_CLASS + 1, scope),
-                        )
+                    if not _lock(cur, scope, wait):
+                        raise StoreBusy(f"{scope or 'the store'} is being written elsewhere")
                     tx = SqlTransaction(cur, "%s", _claim)
                     self._active = tx
                     try:
@@ -71,8 +67,34 @@ class PostgresStore:
             except self._psycopg.OperationalError as exc:
                 raise StoreError(f"the state store {self.url} failed: {exc}") from exc
 
+    def wait_for(self, scope: str | None) -> None:
+        with self._waiter_lock:  # a connection of its own, used by one worker thread at a time
+            if self._waiter is None or self._waiter.broken or self._waiter.closed:
+                self._waiter = self._connect()
+            try:
+                with self._waiter.transaction(), self._waiter.cursor() as cur:
+                    _lock(cur, scope, wait=True)  # and let go at once
+            except self._psycopg.OperationalError as exc:
+                raise StoreError(f"the state store {self.url} failed: {exc}") from exc
+
     def close(self) -> None:
         self._db.close()
+        if self._waiter is not None:
+            self._waiter.close()
+
+
+def _lock(cur: Any, scope: str | None, wait: bool) -> bool:
+    """Take a transaction's advisory locks: the store's key shared and the world's exclusively,
+    or (``scope`` None) the store's exclusively. Not ``wait``: False if one is held elsewhere."""
+    take = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    if scope is None:
+        cur.execute(f"SELECT {take}(%s, 0)", (_LOCK_CLASS,))
+    else:
+        cur.execute(
+            f"SELECT {take}_shared(%s, 0), {take}(%s, hashtext(%s))",
+            (_LOCK_CLASS, _LOCK_CLASS + 1, scope),
+        )
+    return wait or all(cur.fetchone())
 
 
 def _claim(cur: Any, name: str) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from draftmock.store.base import StoreError
+from draftmock.store.base import StoreBusy, StoreError
 from draftmock.store.sql import SqlTransaction, prepare
 
 
@@ -42,20 +42,23 @@ class SqliteStore:
             raise StoreError(f"--state {path}: cannot open it as a SQLite database: {exc}") from exc
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+    def _locked(self, wait: bool = True) -> Iterator[None]:
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreBusy(f"{self.path} is being written by another process") from exc
         try:
             yield
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     @contextmanager
-    def transaction(self, scope: str | None) -> Iterator[SqlTransaction]:
+    def transaction(self, scope: str | None, *, wait: bool = True) -> Iterator[SqlTransaction]:
         with self._thread_lock:
             if self._active is not None:  # nested: the outer transaction covers it
                 yield self._active
                 return
-            with self._locked():
+            with self._locked(wait):
                 self._db.execute("BEGIN IMMEDIATE")
                 tx = SqlTransaction(self._db.cursor(), "?")
                 self._active = tx
@@ -69,6 +72,15 @@ class SqliteStore:
                     raise
                 finally:
                     self._active = None
+
+    def wait_for(self, scope: str | None) -> None:
+        # Through a descriptor of its own: a lock on another open file is another holder.
+        fd = os.open(f"{self.path}-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         self._db.close()
