@@ -167,3 +167,101 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
             pass
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
+
+
+NOTES = """
+openapi: 3.1.0
+info: {title: notes, version: '1'}
+paths:
+  /notes:
+    post:
+      operationId: createNote
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Note'}}}
+      responses:
+        '201':
+          description: created
+          content: {application/json: {schema: {$ref: '#/components/schemas/Note'}}}
+  /notes/{id}:
+    get:
+      operationId: getNote
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: the note
+          content: {application/json: {schema: {$ref: '#/components/schemas/Note'}}}
+        '404': {description: no such note}
+components:
+  schemas:
+    Note:
+      type: object
+      required: [id, text]
+      properties:
+        id: {type: string, readOnly: true}
+        text: {type: string}
+"""
+
+TAGS = """
+  /tags:
+    get:
+      operationId: listTags
+      responses:
+        '200':
+          description: tags
+          content: {application/json: {schema: {type: array, items: {type: string}}}}
+"""
+
+
+def _call(app: DraftmockApp, method: str, path: str, body: bytes = b"") -> tuple[int, object]:
+    headers = {"content-type": "application/json"}
+    reply = app.pipelines["notes"].handle(Request(method, path, "", headers, body, "r")).reply
+    return reply.status, reply.body
+
+
+def _generated(tmp_path: Path, overlay: str | None = None) -> tuple[DraftmockApp, Watcher, Path]:
+    document = tmp_path / "notes.yaml"
+    document.write_text(NOTES)
+    overlays = {}
+    if overlay is not None:
+        (tmp_path / "notes.overlay.yaml").write_text(overlay)
+        overlays = {None: [tmp_path / "notes.overlay.yaml"]}
+    runtime = build_runtime(
+        documents=[(None, document)], overlays=overlays, clock=VirtualClock(0, frozen=True)
+    )
+    app = DraftmockApp(runtime)
+    return app, Watcher(app, []), document
+
+
+def test_a_changed_document_rebuilds_its_generated_api_keeping_its_records(
+    tmp_path: Path,
+) -> None:
+    app, watcher, document = _generated(tmp_path)
+    status, note = _call(app, "POST", "/notes", b'{"text": "kept"}')
+    assert status == 201 and isinstance(note, dict)
+    assert _call(app, "GET", "/tags")[0] == 404
+    _touch(document, NOTES.replace("components:", TAGS.lstrip("\n") + "components:", 1))
+    assert watcher.check() == ["notes.yaml: reloaded notes; state kept"]
+    assert _call(app, "GET", "/tags")[0] == 200  # the new operation is served
+    assert _call(app, "GET", f"/notes/{note['id']}") == (200, note)
+
+
+OVERLAY = """
+overlay: 1.0.0
+info: {title: note limits, version: '1'}
+actions:
+  - target: $.components.schemas.Note.properties.text
+    update: {maxLength: LIMIT}
+"""
+
+
+def test_a_changed_overlay_is_applied_again(tmp_path: Path) -> None:
+    app, watcher, _ = _generated(tmp_path, OVERLAY.replace("LIMIT", "3"))
+    assert _call(app, "POST", "/notes", b'{"text": "long"}')[0] == 400
+    _touch(tmp_path / "notes.overlay.yaml", OVERLAY.replace("LIMIT", "10"))
+    assert watcher.check() == ["notes.overlay.yaml: reloaded notes; state kept"]
+    assert _call(app, "POST", "/notes", b'{"text": "long"}')[0] == 201
+    _touch(tmp_path / "notes.overlay.yaml", "overlay: [not an overlay")
+    lines = watcher.check()
+    assert len(lines) == 1 and lines[0].startswith("notes.overlay.yaml: not reloaded")
+    assert _call(app, "POST", "/notes", b'{"text": "long"}')[0] == 201

@@ -22,7 +22,7 @@ from draftmock.generated.behaviour import Behaviour
 from draftmock.generated.remainder import with_remainder
 from draftmock.generated.vendor import build_api, build_vendor
 from draftmock.paths import fixtures_dir, specs_dir
-from draftmock.runtime import DEFAULT_MAX_SESSIONS, Runtime
+from draftmock.runtime import DEFAULT_MAX_SESSIONS, Rebuild, Runtime
 from draftmock.spec.document import Document, load_document
 from draftmock.vendors import VENDORS
 from draftmock.vendors._kit import Settings, Vendor
@@ -85,26 +85,28 @@ def build_runtime(
     if wanted is not None:
         named = [(name, doc) for name, doc in named if name in wanted]
     root = names[0] if len(named) == 1 and not vendors else None
+    rebuilds: dict[str, Rebuild] = {}
     for name, document in named:
         if name in vendors:
             raise ConfigError(f"two APIs are named {name!r}; name one with DOC=NAME")
         behaviour = (behaviours or {}).get(name) or (behaviours or {}).get(None)
         sidecars = sidecar_overlays(document.path) if specs is not None else []
-        document = with_overlays(
-            document,
-            [*sidecars, *(overlays or {}).get(None, ()), *(overlays or {}).get(name, ())],
-        )
+        overlay_paths = [
+            *sidecars,
+            *(overlays or {}).get(None, ()),
+            *(overlays or {}).get(name, ()),
+        ]
         mount = "" if root == name else f"/{name}"
-        api = build_api(document, mount=mount)
-        vendor = build_vendor(
+        vendors[name], loaded[name] = generated_api(
             document,
+            overlay_paths,
             mount=mount,
             behaviour=behaviour,
             after_start=after_start if check_documents else None,
-            api=api,
         )
-        vendors[name] = with_declarations(vendor, document, api)
-        loaded[name] = document
+        rebuilds[name] = _rebuild(
+            name, document.path, overlay_paths, mount, behaviour, specs is not None
+        )
         generated.append(name)
     unknown_overlays = set(overlays or {}) - {None, *generated}
     if unknown_overlays:
@@ -141,7 +143,51 @@ def build_runtime(
         max_sessions=max_sessions,
     )
     runtime.after_start.extend(after_start)
+    runtime.rebuilds.update(rebuilds)
     return runtime
+
+
+def generated_api(
+    document: Document,
+    overlay_paths: Sequence[Path],
+    *,
+    mount: str,
+    behaviour: Behaviour | None,
+    after_start: list[Callable[[], object]] | None,
+) -> tuple[Vendor[Any], Document]:
+    """The generated tier for one user's document, its Overlays applied: (vendor, document)."""
+    document = with_overlays(document, overlay_paths)
+    api = build_api(document, mount=mount)
+    vendor = build_vendor(
+        document, mount=mount, behaviour=behaviour, after_start=after_start, api=api
+    )
+    return with_declarations(vendor, document, api), document
+
+
+def _rebuild(
+    name: str,
+    path: Path,
+    overlay_paths: Sequence[Path],
+    mount: str,
+    behaviour: Behaviour | None,
+    sidecars: bool,
+) -> Rebuild:
+    """How ``serve --watch`` builds the API again from its files: the document, its Overlays
+    (a sidecar that appears later included)."""
+
+    def files() -> list[Path]:
+        found = [*overlay_paths]
+        if sidecars:
+            found.extend(p for p in sidecar_overlays(path) if p not in found)
+        return [path, *found]
+
+    def build() -> tuple[Vendor[Any], Document]:
+        overlays = files()[1:]
+        return generated_api(
+            load_document(path, name), overlays, mount=mount, behaviour=behaviour, after_start=None
+        )
+
+    return Rebuild(files, build)
 
 
 def whole_vendor(

@@ -14,6 +14,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from draftmock.clock import VirtualClock
@@ -54,6 +56,15 @@ class World:
         return {"ids": self.ids, "jobs": self.jobs, "backends": self.backends, "blobs": self.blobs}
 
 
+@dataclass(frozen=True)
+class Rebuild:
+    """A generated API's files (its document first, then its Overlays) and how to build its
+    vendor and document from them again."""
+
+    files: Callable[[], list[Path]]
+    build: Callable[[], tuple[Vendor[Any], Document]]
+
+
 class Runtime:
     def __init__(
         self,
@@ -76,6 +87,8 @@ class Runtime:
         self.generated = frozenset(generated)
         # Work for once the server answers (e.g. checking a large document in the background).
         self.after_start: list[Callable[[], object]] = []
+        # How each generated API is built again from its files (``serve --watch``).
+        self.rebuilds: dict[str, Rebuild] = {}
         self.documents = dict(documents)
         self.clock = clock or VirtualClock()
         self.settings = settings or Settings()

@@ -1,6 +1,7 @@
-"""``serve --watch``: reload changed specs and fixtures while the server runs.
+"""``serve --watch``: reload changed specs, Overlays and fixtures while the server runs.
 
-A changed spec is loaded and compiled first; if it is broken the old one stays and the error is
+A changed spec is loaded and compiled first (a generated API is built again from its document
+and Overlays, so a changed Overlay counts as a changed spec); if it is broken the old one stays and the error is
 logged. Otherwise it is served at once, and every world keeps the state that still validates
 against it (what is dropped is logged, record by record). A changed fixture file is validated;
 if it is good, the APIs it holds restart from it in every world (logged).
@@ -34,10 +35,11 @@ class Watcher:
         self._thread = threading.Thread(target=self._loop, name="draftmock-watch", daemon=True)
 
     def _files(self) -> dict[Path, str | None]:
-        """Watched files -> the API whose spec they are (None: fixtures)."""
-        files: dict[Path, str | None] = {
-            doc.path: api for api, doc in self.app.runtime.documents.items()
-        }
+        """Watched files -> the API whose spec (or Overlay) they are (None: fixtures)."""
+        runtime = self.app.runtime
+        files: dict[Path, str | None] = {doc.path: api for api, doc in runtime.documents.items()}
+        for api, rebuild in runtime.rebuilds.items():
+            files.update(dict.fromkeys(rebuild.files(), api))
         for path in self.fixture_paths:
             candidates = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
             files.update(dict.fromkeys(candidates))
@@ -77,13 +79,17 @@ class Watcher:
         files = self._files()
         lines: list[str] = []
         fixtures_changed = False
+        reloaded: set[str] = set()
         for path in changed:
             api = files.get(path)
             if api is None:
                 fixtures_changed = True
                 continue
+            if api in reloaded:  # its document and an Overlay changed together
+                continue
+            reloaded.add(api)
             try:
-                dropped = self.app.reload_api(api, load_document(path, api))
+                dropped = self._reload(api, path)
             except MockError as exc:
                 lines.append(f"{path.name}: not reloaded, the previous version stays: {exc}")
                 continue
@@ -94,6 +100,15 @@ class Watcher:
         for line in lines:
             log.warning(line)
         return lines
+
+    def _reload(self, api: str, path: Path) -> list[str]:
+        """A built-in API takes its changed document; a generated one is built again from its
+        document and Overlays (operations, resources and declarations as they now say)."""
+        rebuild = self.app.runtime.rebuilds.get(api)
+        if rebuild is None:
+            return self.app.reload_api(api, load_document(path, api))
+        vendor, document = rebuild.build()
+        return self.app.reload_api(api, document, vendor)
 
     def _reload_fixtures(self) -> list[str]:
         runtime = self.app.runtime

@@ -34,7 +34,7 @@ from draftmock.server.transport import TransportLimits, TransportReply
 from draftmock.spec.document import Document
 from draftmock.spec.operations import compile_document
 from draftmock.store.durable import Durable
-from draftmock.vendors._kit import Reply, VendorError
+from draftmock.vendors._kit import Reply, Vendor, VendorError
 
 log = logging.getLogger("draftmock.access")
 
@@ -81,10 +81,15 @@ class DraftmockApp:
             else CorsMiddleware(self._serve, cors, admin_token=admin_token is not None)
         )
 
-    def reload_api(self, slug: str, document: Document) -> list[str]:
-        """Swap in a changed spec for ``slug``; returns what state could not be kept."""
+    def reload_api(
+        self, slug: str, document: Document, vendor: Vendor[Any] | None = None
+    ) -> list[str]:
+        """Swap in a changed spec for ``slug`` (and, for a generated API, the vendor built
+        from it); returns what state could not be kept."""
         # A broken document raises before anything changes.
         compiled = compile_document(document, tolerant=slug in self.runtime.generated)
+        if vendor is not None:
+            self.runtime.vendors[slug] = vendor
         dropped = self.runtime.replace_document(slug, document)
         self.apis[slug] = compiled
         self.pipelines[slug] = ApiPipeline(
