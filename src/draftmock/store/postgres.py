@@ -5,6 +5,13 @@ shared and its world's key exclusively, so requests on different worlds run side
 two on one world queue in arrival order; a control call over every world holds the store's key
 exclusively. PostgreSQL wakes a waiter as soon as the holder commits. Every statement runs
 after the locks are granted, so under READ COMMITTED it sees every earlier holder's commit.
+
+Commits do not wait for PostgreSQL to flush its WAL to disk (``synchronous_commit=off``, as
+SQLite's ``synchronous=NORMAL``): a committed change is visible to every process at once and
+survives any draftmock process dying; a crash of the database server's machine may lose the last
+fraction of a second (never half a change). Measured: 7.2 ms per transaction with the flush,
+2.3 ms without, on this machine. A URL that sets ``synchronous_commit`` itself (``?options=-c%20
+synchronous_commit%3Don``) is left as it says.
 """
 
 from __future__ import annotations
@@ -41,7 +48,11 @@ class PostgresStore:
 
     def _connect(self) -> Any:
         try:
-            return self._psycopg.connect(self._url, autocommit=False)
+            if "synchronous_commit" in self._url:
+                return self._psycopg.connect(self._url, autocommit=False)
+            return self._psycopg.connect(
+                self._url, autocommit=False, options="-c synchronous_commit=off"
+            )
         except self._psycopg.Error as exc:
             raise StoreError(f"--state {self.url}: cannot connect: {exc}".strip()) from exc
 
