@@ -325,3 +325,17 @@ def test_an_agent_console_page(mock: Mock) -> None:
     assert missing.status_code == 404
     assert missing.headers["x-amzn-errortype"] == "ResourceNotFoundException"
     assert missing.json() == {"message": "Memory gone-abcdefghij not found"}
+
+
+@pytest.mark.parametrize("path", ["/datasets", "/memories/create"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_json_cannot_be_parsed(mock: Mock, path: str, content_type: str) -> None:
+    """AWS reads a rest-json body as JSON whatever its Content-Type says."""
+    response = httpx.post(
+        f"{mock.url}/agentcore{path}",
+        content=b"name=x",
+        headers={"Authorization": STATIC_AUTH, "Content-Type": content_type},
+    )
+    assert response.status_code == 400
+    assert response.headers["x-amzn-errortype"] == "ValidationException"
+    assert response.json()["reason"] == "CannotParse"

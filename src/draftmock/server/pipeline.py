@@ -465,6 +465,7 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
         return None, []
     media_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     declared, validator = spec.validator_for(media_type.lower())
+    as_declared = declared
     if not declared:
         # Clients that omit or mislabel JSON still get a precise answer: try JSON first.
         declared, validator = spec.validator_for("application/json")
@@ -479,7 +480,7 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
                     ("body",), "contentType", f"a {media_type} body is not read", instance=text
                 )
             ]
-    if declared and not _reads_as_json(media_type):
+    if as_declared and not _reads_as_json(media_type):
         return _unparsed(media_type, raw), []
     try:
         body = orjson.loads(raw)
