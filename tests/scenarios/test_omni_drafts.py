@@ -566,6 +566,16 @@ def test_a_document_is_addressed_by_its_workbook_uuid_too(mock: Mock, omni: http
     assert error(gone, 404) == f"Document with identifier {workbook} not found"
 
 
+def test_a_body_under_an_undocumented_media_type_is_read_as_json(omni: httpx.Client) -> None:
+    """Only a media type the operation documents is taken as sent; any other is read as JSON
+    and validated, so the handler never meets raw text."""
+    for media_type in ("text/plain", "application/octet-stream"):
+        sent = omni.post(
+            "/v1/documents", content=b'{"name": "x"}', headers={"Content-Type": media_type}
+        )
+        assert error(sent, 400) == "Invalid request: modelId is required"
+
+
 def test_unknown_routes_and_methods_answer_in_the_envelope(mock: Mock) -> None:
     raw = httpx.Client(base_url=f"{mock.url}/omni", headers=EDITOR)
     missing = raw.get("/v1/nothing")
