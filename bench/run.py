@@ -14,7 +14,8 @@ rule under the world lock, the reply built by the vendor module and validated ag
 - `create-group`: `POST /api/public/v2/dataset-groups` with a new name each request, so every
   draftmock request writes a group and its draft (201); RSS then includes the state it built.
 
-Rounds are interleaved, a fresh server process each round; medians are reported. `sqlite`,
+Rounds are interleaved, a fresh server process each round; medians are reported, with the
+1-minute load average when each measurement began (the machine may be shared). `sqlite`,
 `sqlite-w2` and `postgres` are draftmock keeping its state with `--state` (a new SQLite file or
 PostgreSQL database per round; `-w2`: `--workers 2`). PostgreSQL: the server
 DRAFTMOCK_BENCH_POSTGRES_URL names, or a throwaway cluster started for the run.
@@ -189,7 +190,9 @@ def measure(name: str, scenario: str, duration: int, connections: int) -> dict[s
         cold = wait_for(port)
         url = f"http://127.0.0.1:{port}{BASE[name]}{path}"
         wrk(url, script, 3, connections)  # warm-up
+        load = os.getloadavg()[0]  # the machine is shared: say how busy it was
         result = wrk(url, script, duration, connections)
+        result["load"] = load
         result["rss_mb"] = tree_rss_mb(proc.pid)
         result["cold_start_s"] = cold
         return result
@@ -232,12 +235,12 @@ def main() -> int:
     )
     print(
         f"{'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'start s':>8}"
-        f" {'non-2xx':>9}"
+        f" {'non-2xx':>9} {'load':>6}"
     )
     for name, s in summary.items():
         print(
             f"{name:<10} {s['rps']:>9.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-            f"{s['rss_mb']:>8.1f} {s['cold_start_s']:>8.2f} {s['non_2xx']:>9.0f}"
+            f"{s['rss_mb']:>8.1f} {s['cold_start_s']:>8.2f} {s['non_2xx']:>9.0f} {s['load']:>6.1f}"
         )
     if "draftmock" in summary and "prism" in summary:
         print(
