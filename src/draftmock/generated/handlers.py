@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +23,7 @@ from urllib.parse import quote
 from draftmock.generated.errors import documents_any, error_reply, problem, required_headers
 from draftmock.generated.fitting import fit
 from draftmock.generated.listing import page_of
+from draftmock.generated.negotiation import negotiate
 from draftmock.generated.resources import Resource, ResourceModel, Role, op_pointer
 from draftmock.generated.shapes import (
     MediaSlot,
@@ -32,6 +33,7 @@ from draftmock.generated.shapes import (
     is_json,
     join,
     object_view,
+    ordered_media,
     response_slot,
     schema_type,
     string_format,
@@ -135,7 +137,8 @@ class GeneratedApi:
         self.plans = plans
         self.mount = mount
         self.gaps: dict[str, str] = {}  # operationId -> why its success cannot be generated
-        self._examples: dict[str, Any] = {}  # operationId -> its first valid example (or None)
+        # "operationId schema-pointer" -> its first valid example (or None)
+        self._examples: dict[str, Any] = {}
         # (operationId, statuses, message) -> a rejection in an envelope of the caller's choice
         # (a built-in vendor's own), or None for the one the operation documents, generated.
         self.render_error: Callable[[str, Sequence[int], str], Reply | None] | None = None
@@ -146,16 +149,39 @@ class GeneratedApi:
         role = plan.role
         action = role.action if role is not None else None
         resource = self.model.resources.get(role.resource) if role is not None else None
+        run: Callable[[Plan, Context[Any], Call], Reply]
         if role is None or resource is None or resource.record_schema is None:
-            return lambda ctx, call: self.stateless(plan, ctx)
-        method: Callable[[Plan, Resource, Context[Store], Call], Reply] = getattr(
-            self, f"_{action}"
-        )
+            run = lambda chosen, ctx, call: self.stateless(chosen, ctx)  # noqa: E731
+        else:
+            method: Callable[[Plan, Resource, Context[Store], Call], Reply] = getattr(
+                self, f"_{action}"
+            )
+            run = lambda chosen, ctx, call: method(chosen, resource, ctx, call)  # noqa: E731
 
         def handle(ctx: Context[Any], call: Call) -> Reply:
-            return method(plan, resource, ctx, call)
+            chosen = self._negotiated(plan, call.headers.get("accept"), ctx)
+            return chosen if isinstance(chosen, Reply) else run(chosen, ctx, call)
 
         return handle
+
+    def _negotiated(self, plan: Plan, accept: str | None, ctx: Context[Any]) -> Plan | Reply:
+        """``plan`` answering in the documented media type ``Accept`` prefers; the documented
+        406 (or the mock's own) when it admits none of them."""
+        slot = plan.slot
+        if not accept or slot is None or slot.media_type is None:
+            return plan
+        _, response = deref(self.document, slot.pointer)
+        content = response.get("content") if isinstance(response, dict) else None
+        if not isinstance(content, dict) or not content:
+            return plan
+        chosen = negotiate(ordered_media(content), accept)
+        if chosen is None:
+            listed = ", ".join(map(str, content))
+            return self._error(plan, [406], f"Accept: {accept} admits none of {listed}", ctx)
+        if chosen == slot.media_type:
+            return plan
+        again = response_slot(self.document, plan.pointer, slot.status, media=chosen)
+        return replace(plan, slot=again)
 
     def stateless(self, plan: Plan, ctx: Context[Any]) -> Reply:
         """The documented success, from a valid example or generated."""
@@ -178,7 +204,7 @@ class GeneratedApi:
 
     def _example(self, plan: Plan, schema: str, examples: tuple[Any, ...]) -> Any:
         """The first of the document's examples that validates (judged once per operation)."""
-        key = plan.operation_id
+        key = f"{plan.operation_id} {schema}"
         if key not in self._examples:
             self._examples[key] = next(
                 (copy.deepcopy(e) for e in examples if self.values.valid(schema, e)), None

@@ -59,6 +59,21 @@ def pick_media(content: dict[str, Any]) -> str | None:
     return str(next(iter(content)))
 
 
+def ordered_media(content: dict[str, Any]) -> list[str]:
+    """The media types a response declares, in the order the server prefers them (as
+    ``pick_media``): ``application/json``, other JSON, wildcards, then the rest as declared."""
+
+    def rank(media: str) -> int:
+        plain = media.lower().split(";")[0].strip()
+        if plain == "application/json":
+            return 0
+        if is_json(media) and "*" not in media:
+            return 1
+        return 2 if "*" in media else 3
+
+    return sorted((str(m) for m in content), key=rank)
+
+
 def concrete_media(declared: str) -> str:
     """What goes in ``Content-Type`` for a declared (possibly wildcard) media type."""
     main, _, sub = declared.split(";")[0].strip().partition("/")
@@ -161,7 +176,11 @@ class MediaSlot:
     examples: tuple[Any, ...] = ()  # the media type's own examples, in document order
 
 
-def response_slot(document: Document, op_pointer: str, status: str) -> MediaSlot | None:
+def response_slot(
+    document: Document, op_pointer: str, status: str, media: str | None = None
+) -> MediaSlot | None:
+    """The documented response ``status`` of an operation, in ``media`` (one of its documented
+    media types) or the one the server prefers (``pick_media``)."""
     _, responses = deref(document, join(op_pointer, "responses"))
     if not isinstance(responses, dict):
         return None
@@ -172,7 +191,8 @@ def response_slot(document: Document, op_pointer: str, status: str) -> MediaSlot
     if not isinstance(response, dict):
         return None
     content = response.get("content") or {}
-    media = pick_media(content) if isinstance(content, dict) else None
+    if media is None or not isinstance(content, dict) or media not in content:
+        media = pick_media(content) if isinstance(content, dict) else None
     schema = None
     if media is not None and isinstance(content[media], dict) and "schema" in content[media]:
         schema = join(pointer, "content", media, "schema")

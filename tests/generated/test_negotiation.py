@@ -1,0 +1,87 @@
+"""Accept negotiation in the generated tier: the documented media type the client prefers, and
+406 (documented, or the mock's own problem+json) when ``Accept`` admits none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from draftmock.assembly import build_runtime
+from draftmock.generated.negotiation import negotiate
+from draftmock.server.app import DraftmockApp
+from draftmock.testing import LiveServer
+
+DOCUMENT = """
+openapi: 3.1.0
+info: {title: reports, version: '1'}
+paths:
+  /report:
+    get:
+      operationId: getReport
+      responses:
+        '200':
+          description: the report
+          content:
+            application/json:
+              schema: {type: object, required: [total], properties: {total: {type: integer}}}
+            text/csv:
+              schema: {type: string}
+  /summary:
+    get:
+      operationId: getSummary
+      responses:
+        '200':
+          description: the summary
+          content:
+            application/json: {schema: {type: object}}
+        '406':
+          description: not acceptable
+          content:
+            application/json:
+              schema: {type: object, required: [reason], properties: {reason: {type: string}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    path = tmp_path_factory.mktemp("negotiation") / "reports.yaml"
+    path.write_text(DOCUMENT)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("*/*", "application/json"),
+        ("text/csv", "text/csv"),
+        ("application/json;q=0.5, text/csv;q=0.9", "text/csv"),
+        ("text/*;q=0.2, application/*", "application/json"),
+        ("text/csv;q=0, */*", "application/json"),
+    ],
+)
+def test_the_preferred_documented_media_type_answers(
+    api: httpx.Client, accept: str, media: str
+) -> None:
+    answered = api.get("/report", headers={"accept": accept})
+    assert answered.status_code == 200
+    assert answered.headers["content-type"].split(";")[0] == media
+
+
+def test_an_accept_admitting_nothing_documented_is_not_acceptable(api: httpx.Client) -> None:
+    refused = api.get("/report", headers={"accept": "image/png"})
+    assert refused.status_code == 406
+    assert refused.headers["content-type"] == "application/problem+json"
+    documented = api.get("/summary", headers={"accept": "text/html"})
+    assert documented.status_code == 406 and isinstance(documented.json()["reason"], str)
+
+
+def test_negotiation_ranks_by_the_most_specific_range() -> None:
+    documented = ["application/json", "application/xml"]
+    assert negotiate(documented, "application/*;q=0.1, application/xml") == "application/xml"
+    assert negotiate(documented, "application/json;q=0, application/*") == "application/xml"
+    assert negotiate(documented, None) == "application/json"
+    assert negotiate(documented, "text/plain") is None
