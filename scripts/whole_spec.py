@@ -125,6 +125,8 @@ def merge(
     result["x-draftmock-corrections"] = corrections
     result[CURATED] = curated
     result["x-draftmock-upstream"] = {"source": source, "revision": revision}
+    if "security" in current:
+        result["security"] = copy.deepcopy(current["security"])
     if "servers" in current and "servers" not in result:
         result["servers"] = copy.deepcopy(current["servers"])
     return result, renames
@@ -285,6 +287,133 @@ def omni_published_definitions(
     ]
 
 
+def lunary_credentials(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Every Lunary route reads a key the same way (``Authorization: Bearer`` or ``X-API-Key``,
+    ``authMiddleware``): the document's global rule, not per-route lists naming schemes the
+    document does not define (``ApiKeyAuth``, ``BasicAuth``)."""
+    where = []
+    for (method, path), op in operations(document).items():
+        if "security" in op and f"{method.upper()} {path}" not in _curated_ops(current):
+            del op["security"]
+            where.append(f"{method.upper()} {path}")
+    if not where:
+        return []
+    return [
+        {
+            "where": f"{len(where)} published operations",
+            "published": "security: [BearerAuth] (and ApiKeyAuth, BasicAuth, OrgApiKeyAuth)",
+            "corrected": "the global rule: BearerAuth or ApiKeyHeader (X-API-Key)",
+            "reason": "Lunary's auth middleware reads Authorization's bearer or X-API-Key on "
+            "every route; two of the published per-route schemes are not defined.",
+        }
+    ]
+
+
+def lunary_errors(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Lunary's errors on every published operation, as the datasets-v2 ones document them:
+    400 (a body that is not JSON: ``{message}`` with the parser's message; no project), 401,
+    403, 404, 422 and 429."""
+    statuses = {
+        "400": "BadRequest",
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NotFound",
+        "422": "ValidationError",
+        "429": "TooManyRequests",
+    }
+    where = 0
+    for (method, path), op in operations(document).items():
+        if f"{method.upper()} {path}" in _curated_ops(current):
+            continue
+        responses = op.setdefault("responses", {})
+        for status, name in statuses.items():
+            if status not in {str(k) for k in responses}:
+                responses[status] = {"$ref": f"#/components/responses/{name}"}
+                where += 1
+    if not where:
+        return []
+    return [
+        {
+            "where": f"{where} responses of published operations",
+            "published": "mostly 200 only",
+            "corrected": "400 BadRequest ({message}; a malformed JSON body), 401, 403, 404, 422 "
+            "and 429 as on the datasets-v2 operations",
+            "reason": "Every route runs behind the same body parser, auth middleware and rate "
+            "limit, whose answers the published blocks do not list.",
+        }
+    ]
+
+
+def named_operations(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """An operationId for each published operation without one: the method and the path's
+    words (``GET /v1/runs/{id}/related`` -> ``getRunsByIdRelated``)."""
+    named = 0
+    for (method, path), op in operations(document).items():
+        if op.get("operationId"):
+            continue
+        words = [method]
+        for segment in path.strip("/").split("/"):
+            if segment == "v1":
+                continue
+            parameter = re.fullmatch(r"\{(.+)\}", segment)
+            parts = re.split(r"[^A-Za-z0-9]+", parameter.group(1) if parameter else segment)
+            if parameter:
+                words.append("by")
+            words.extend(p for p in parts if p)
+        op["operationId"] = words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+        named += 1
+    if not named:
+        return []
+    return [
+        {
+            "where": f"{named} published operations",
+            "published": "no operationId",
+            "corrected": "operationId from the method and the path's words (getRunsByIdRelated)",
+            "reason": "Operations are named by operationId in faults, coverage, the journal and "
+            "conformance reports; the published blocks name none.",
+        }
+    ]
+
+
+def dangling_refs(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Schemas the published blocks refer to but never define: any object, so the document
+    resolves (what they hold is not published)."""
+    missing: set[str] = set()
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+
+    def visit(node: dict[str, Any], pointer: str) -> None:
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMA) and ref[len(SCHEMA) :] not in schemas:
+            missing.add(ref[len(SCHEMA) :])
+
+    _walk(document, visit, "#")
+    for name in sorted(missing):
+        schemas[name] = {"type": "object", "description": "Not defined by the published document."}
+    if not missing:
+        return []
+    return [
+        {
+            "where": ", ".join(f"#/components/schemas/{name}" for name in sorted(missing)),
+            "published": "referred to, not defined",
+            "corrected": "type: object",
+            "reason": "The references do not resolve; an object is what every use expects.",
+        }
+    ]
+
+
+def _curated_ops(current: dict[str, Any]) -> list[str]:
+    ops: list[str] = current.get(CURATED, curated_parts(current))["operations"]
+    return ops
+
+
 PREPARE: dict[str, list[Callable[[dict[str, Any]], None]]] = {"omni": [strip_api_prefix]}
 
 
@@ -390,6 +519,7 @@ def bodiless_204(
 
 
 FIXES: dict[str, list[Fix]] = {
+    "lunary": [lunary_credentials, lunary_errors, dangling_refs, named_operations],
     "promptlayer": [nullable_in_31, published_external_id_401, bodiless_204],
     "omni": [
         nullable_in_31,

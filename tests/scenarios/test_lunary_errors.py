@@ -287,11 +287,10 @@ def test_a_blank_value_is_reported_once(lu: httpx.Client) -> None:
         )
 
 
-def test_item_generation_is_not_served(lu: httpx.Client, mock: Mock) -> None:
-    """Generation calls a language model upstream; the mock leaves the route out (docs/lunary.md)."""
-    response = httpx.post(
-        f"{mock.url}/lunary{BASE}/{FAQ}/items/{FAQ_ITEM}/generate",
-        json={"model": "gpt-5-mini"},
-        headers={"X-API-Key": KEY_A},
-    )
-    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
+def test_item_generation_is_answered_by_the_generated_tier(lu: httpx.Client, mock: Mock) -> None:
+    """Generation calls a language model upstream; the mock answers the documented 200 with a
+    generated value (docs/lunary.md), behind the same keys."""
+    path = f"{BASE}/{FAQ}/items/{FAQ_ITEM}/generate"
+    assert lu.post(path, json={"model": "gpt-5-mini"}).status_code == 200
+    anonymous = httpx.post(f"{mock.url}/lunary{path}", json={"model": "gpt-5-mini"})
+    assert (anonymous.status_code, anonymous.json()) == (400, {"message": "projectId is required"})

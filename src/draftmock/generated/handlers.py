@@ -142,6 +142,9 @@ class GeneratedApi:
         # (operationId, statuses, message) -> a rejection in an envelope of the caller's choice
         # (a built-in vendor's own), or None for the one the operation documents, generated.
         self.render_error: Callable[[str, Sequence[int], str], Reply | None] | None = None
+        # Resources whose records another layer keeps (a built-in vendor's module creates
+        # them): their children do not ask this store whether the parent exists.
+        self.kept_elsewhere: frozenset[str] = frozenset()
 
     # -- handlers -----------------------------------------------------------------------------
 
@@ -450,6 +453,8 @@ class GeneratedApi:
         scope = scope_key(values)
         parent = self.model.resources.get(resource.parent) if resource.parent else None
         if parent is None or "create" not in self.model.operations_of(parent.name):
+            return scope, None
+        if parent.name in self.kept_elsewhere:
             return scope, None
         parent_scope = scope_key(values[:-1])
         if ctx.backend.get(parent.name, parent_scope, id_key(values[-1])) is not None:

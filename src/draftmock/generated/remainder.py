@@ -177,6 +177,11 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         return None
 
     api.render_error = vendor_envelope
+    api.kept_elsewhere = frozenset(
+        name
+        for name in api.model.resources
+        if any(op in own for op in api.model.operations_of(name).values())
+    )
 
     precheck = vendor.precheck
 

@@ -119,6 +119,11 @@ def _api_key(ctx: Context[Backend], presented: str, operation: str) -> Admission
     return Admission(key, headers)
 
 
+def tenant_of(principal: ApiKey) -> str:
+    """Generated records are kept per project."""
+    return principal.project_id
+
+
 # Upstream looks the dataset up before it parses these bodies: an unknown dataset is a 404 even
 # when the body is invalid too.
 LOOKUP_BEFORE_BODY = frozenset({"importDatasetItems", "createDatasetItem", "updateDatasetItem"})
@@ -132,7 +137,7 @@ def precheck(ctx: Context[Backend], operation_id: str, path: dict[str, Any], key
 
 vendor: Vendor[Backend] = Vendor(
     slug="lunary",
-    title="Lunary datasets v2",
+    title="Lunary",
     spec_file="lunary.yaml",
     operations=ops,
     new_backend=Backend,
@@ -145,4 +150,5 @@ vendor: Vendor[Backend] = Vendor(
     precheck=precheck,
     read_body=bodyparser.read_body,  # koa-bodyparser, before every route
     options={"rate_limit": {"type": ["integer", "null"], "minimum": 0}},  # per minute; 0: off
+    tenant_of=tenant_of,
 )

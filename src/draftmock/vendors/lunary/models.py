@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from draftmock import state_codec
 from draftmock.vendors._kit import SlidingWindowLimiter
@@ -132,6 +133,9 @@ class Backend:
     sessions: dict[str, Session] = field(default_factory=dict)
     rate_limit: int = DEFAULT_RATE_LIMIT  # a fixture may change it; the settings option wins
     limiter: Limiter | None = None
+    # The records of the operations the generated tier serves, by project (see
+    # generated/remainder.py): plain data beside this model.
+    generated: dict[str, Any] = field(default_factory=dict)
 
     def project(self, project_id: str) -> Project:
         if project_id not in self.projects:
