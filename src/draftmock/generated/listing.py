@@ -3,13 +3,17 @@
 The query parameters a list operation declares are read by their usual names: ``limit`` (and
 ``per_page``, ``pageSize``, ``maxResults``, ...), ``offset``/``skip``, ``page``, and a cursor
 (``cursor``, ``pageToken``, ``nextToken``, ``after``: the mock's cursors are offsets). Any other
-declared query parameter named like a record member filters on equality. The envelope is the
+declared query parameter named like a record member filters on equality (a list: any of its
+values); one named for a member and a comparison (``created_after``, ``price_gte``,
+``min_price``, ``status_in``, ``created[gte]``, a ``created`` object of ``gte``/``lt``/... keys)
+filters on that comparison, numbers compared as numbers and the rest (ISO dates) as text. The envelope is the
 response schema: a bare array, or an object whose array member holds the page and whose total,
 count and next-page members are filled to agree with it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,11 +105,14 @@ def select(
     """(page, offset, total after filters, limit) for ``query``."""
     filtered = records
     for key, value in query.items():
-        if _norm(key) in _IGNORED or key not in members or isinstance(value, dict):
+        if _norm(key) in _IGNORED:
             continue
-        wanted = {str(v) for v in value} if isinstance(value, list) else {str(value)}
-        wanted |= {v.lower() for v in wanted if v in ("True", "False")}
-        filtered = [r for r in filtered if _text(r.get(key)) in wanted]
+        if key in members and not isinstance(value, dict):
+            wanted = _wanted(value)
+            filtered = [r for r in filtered if _text(r.get(key)) in wanted]
+            continue
+        for member, operator, bound in _conditions(key, value, members):
+            filtered = [r for r in filtered if _holds(r.get(member), operator, bound)]
     limit = _int(_first(query, LIMIT))
     offset = _int(_first(query, OFFSET)) or 0
     cursor = _int(_first(query, CURSOR))
@@ -117,6 +124,114 @@ def select(
     offset = max(0, offset)
     end = offset + limit if limit is not None and limit >= 0 else None
     return filtered[offset:end], offset, len(filtered), limit
+
+
+# How a declared query parameter names a condition on a member other than equality:
+# ``created_after``, ``price_gte``, ``min_price``, ``status_in``, ``created[gte]``, or an object
+# parameter named for the member (``created[gte]=...`` read as ``{"gte": ...}``).
+_SUFFIXES = {
+    "gt": "gt",
+    "gte": "ge",
+    "ge": "ge",
+    "lt": "lt",
+    "lte": "le",
+    "le": "le",
+    "min": "ge",
+    "max": "le",
+    "from": "ge",
+    "to": "le",
+    "since": "ge",
+    "until": "le",
+    "after": "gt",
+    "before": "lt",
+    "in": "in",
+}
+_PREFIXES = {"min": "ge", "max": "le", "from": "ge", "to": "le"}
+_STEMS = ("", "_at", "at", "_date", "date", "_time", "time", "_on", "on")
+
+
+def _conditions(key: str, value: Any, members: set[str]) -> list[tuple[str, str, Any]]:
+    """(member, operator, bound) that the parameter ``key`` = ``value`` asks for, if any."""
+    if isinstance(value, dict):
+        member = _member(key, members)
+        if member is None:
+            return []
+        found = []
+        for name, bound in value.items():
+            operator = _SUFFIXES.get(str(name).strip("[]$").lower())
+            if operator is not None:
+                found.append((member, operator, bound))
+        return found
+    bracket = re.fullmatch(r"(.+)\[(\w+)\]", key)
+    if bracket:
+        stem, word = bracket.groups()
+    else:
+        pieces = re.split(r"[._-]|(?<=[a-z])(?=[A-Z])", key)
+        if len(pieces) < 2:
+            return []
+        if pieces[0].lower() in _PREFIXES and (member := _member("_".join(pieces[1:]), members)):
+            return [(member, _PREFIXES[pieces[0].lower()], value)]
+        stem, word = "_".join(pieces[:-1]), pieces[-1]
+    operator = _SUFFIXES.get(word.lower())
+    member = _member(stem, members)
+    if operator is None or member is None:
+        return []
+    return [(member, operator, value)]
+
+
+def _member(stem: str, members: set[str]) -> str | None:
+    """The record member ``stem`` names: itself, or with a date-like suffix (``created`` for
+    ``created_at``), matched regardless of case and separators."""
+    by_norm = {_norm(m).replace("_", ""): m for m in members}
+    for suffix in _STEMS:
+        found = by_norm.get(_norm(stem + suffix).replace("_", ""))
+        if found is not None:
+            return found
+    return None
+
+
+def _holds(actual: Any, operator: str, bound: Any) -> bool:
+    if operator == "in":
+        return _text(actual) in _wanted(_split(bound))
+    if actual is None or bound is None:
+        return False
+    left, right = _comparable(actual), _comparable(bound)
+    if type(left) is not type(right):
+        left, right = str(actual), str(bound)
+    try:
+        return bool(
+            {
+                "gt": left > right,
+                "ge": left >= right,
+                "lt": left < right,
+                "le": left <= right,
+            }[operator]
+        )
+    except TypeError:
+        return False
+
+
+def _comparable(value: Any) -> Any:
+    """A number as a float (``"10"`` too), anything else as text (ISO dates order as text)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return str(value)
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str) and "," in value:
+        return value.split(",")
+    return value
+
+
+def _wanted(value: Any) -> set[str]:
+    wanted = {_text(v) for v in value} if isinstance(value, list) else {_text(value)}
+    return wanted | {v.lower() for v in wanted if v in ("True", "False")}
 
 
 def _text(value: Any) -> str:
