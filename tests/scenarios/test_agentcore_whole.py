@@ -339,3 +339,23 @@ def test_a_body_that_is_not_json_cannot_be_parsed(mock: Mock, path: str, content
     assert response.status_code == 400
     assert response.headers["x-amzn-errortype"] == "ValidationException"
     assert response.json()["reason"] == "CannotParse"
+
+
+def test_tags_on_a_gateway_and_on_a_dataset(ac: Any) -> None:
+    gateway_arn = new_gateway(ac)["gatewayArn"]
+    assert ac.list_tags_for_resource(resourceArn=gateway_arn)["tags"] == {}
+    ac.tag_resource(resourceArn=gateway_arn, tags={"team": "orders", "stage": "dev"})
+    ac.untag_resource(resourceArn=gateway_arn, tagKeys=["stage"])
+    assert ac.list_tags_for_resource(resourceArn=gateway_arn)["tags"] == {"team": "orders"}
+    other = client_for_other_account(ac)
+    assert other.list_tags_for_resource(resourceArn=gateway_arn)["tags"] == {}
+
+    dataset = ac.get_dataset(datasetId="support_eval-Ab12Cd34Ef")
+    before = ac.list_tags_for_resource(resourceArn=dataset["datasetArn"])["tags"]
+    assert before == dataset.get("tags", {})
+    ac.tag_resource(resourceArn=dataset["datasetArn"], tags={"owner": "qa"})
+    assert ac.get_dataset(datasetId="support_eval-Ab12Cd34Ef")["tags"] == {**before, "owner": "qa"}
+
+
+def client_for_other_account(ac: Any) -> Any:
+    return client(ac.meta.endpoint_url.removesuffix("/agentcore"), key="draftmock-other")

@@ -328,3 +328,44 @@ def list_dataset_examples(ctx: Ctx, call: Call) -> Reply:
     if next_token:
         reply["nextToken"] = next_token
     return _reply(ctx, 200, reply)
+
+
+# -- tags ---------------------------------------------------------------------------------------
+# On any resource of the caller's account: a dataset's own tags (those CreateDataset set), or,
+# for the resources the generated tier serves, tags kept by ARN in the account.
+
+MAX_TAGS = 50  # TagsMap's maxProperties
+
+
+def _tags_of(ctx: Ctx, call: Call, keep: bool = True) -> dict[str, str]:
+    principal = _principal(call)
+    arn = str(call.path["resourceArn"])
+    account = service.account_of(ctx, principal)
+    dataset = next((d for d in account.datasets.values() if d.arn == arn), None)
+    if dataset is not None:
+        return dataset.tags
+    return account.tags.setdefault(arn, {}) if keep else account.tags.get(arn, {})
+
+
+@ops("TagResource")
+def tag_resource(ctx: Ctx, call: Call) -> Reply:
+    tags = _tags_of(ctx, call)
+    added = dict(_body(call).get("tags") or {})
+    if len({**tags, **added}) > MAX_TAGS:
+        raise field_error("tags", f"Member must have at most {MAX_TAGS} tags")
+    tags.update(added)
+    return Reply(204, None, {REQUEST_ID: ctx.request_id})
+
+
+@ops("UntagResource")
+def untag_resource(ctx: Ctx, call: Call) -> Reply:
+    tags = _tags_of(ctx, call)
+    keys = call.query.get("tagKeys") or []
+    for key in keys if isinstance(keys, list) else [keys]:
+        tags.pop(str(key), None)
+    return Reply(204, None, {REQUEST_ID: ctx.request_id})
+
+
+@ops("ListTagsForResource")
+def list_tags_for_resource(ctx: Ctx, call: Call) -> Reply:
+    return _reply(ctx, 200, {"tags": dict(_tags_of(ctx, call, keep=False))})

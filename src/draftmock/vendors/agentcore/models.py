@@ -174,6 +174,8 @@ class Account:
     # (region, operation, clientToken) -> reply, oldest first
     tokens: dict[tuple[str, str, str], Remembered] = field(default_factory=dict)
     pages: dict[str, PageState] = field(default_factory=dict)  # nextToken -> page, oldest first
+    # resource ARN -> tags, for the resources the generated tier serves (a dataset keeps its own)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def in_region(self, region: str) -> list[Dataset]:
         return [d for d in self.datasets.values() if d.region == region]
