@@ -246,3 +246,23 @@ def test_a_commit_that_fails_answers_500_to_its_whole_group_and_keeps_nothing(
     assert {r.json()["draftmock_error"] for r in replies} == {"state store"}
     pl = api(served, "promptlayer", PL)
     assert all(pl.post(f"{V2}/dataset-groups", json={"name": n}).status_code == 201 for n in names)
+
+
+def test_a_request_to_no_operation_leaves_the_store_free_for_other_servers(
+    served: Served,
+) -> None:
+    if served.state is None:
+        pytest.skip("in memory, state belongs to one process")
+    other = Served(served.state)
+    try:
+        missing = httpx.get(f"{served.url}/promptlayer/no/such/path", headers=PL, timeout=10)
+        assert missing.status_code == 404
+        made = httpx.post(
+            f"{other.url}/promptlayer{V2}/dataset-groups",
+            json={"name": "after a 404 elsewhere"},
+            headers=PL,
+            timeout=10,
+        )
+        assert made.status_code == 201
+    finally:
+        other.stop()

@@ -314,7 +314,8 @@ class Durable:
             if not self._lock.acquire(blocking=False):  # another thread's transaction
                 return
             try:
-                self._batch_for(name, wait=False)
+                # Committed at the end of the turn even if no request joins it (an unknown path).
+                self._commit_soon(self._batch_for(name, wait=False), loop)
                 return
             except StoreBusy:
                 pass
@@ -400,10 +401,13 @@ class Durable:
             return None
         future: asyncio.Future[None] = loop.create_future()
         batch.waiters.append(future)
+        self._commit_soon(batch, loop)
+        return future
+
+    def _commit_soon(self, batch: _Batch, loop: asyncio.AbstractEventLoop) -> None:
         if not batch.scheduled:
             batch.scheduled = True
             loop.call_soon(self._commit_batch, batch)
-        return future
 
     def _commit_batch(self, batch: _Batch) -> None:
         if self._batch is batch:
