@@ -12,6 +12,7 @@ PROJECT_A = "7c1e4b2a-3f5d-4e8a-9b6c-2d1f0a9e8b7c"
 PROJECT_B = "8d2f5c3b-4a6e-4f9b-8c7d-3e2a1b0f9c8d"
 FAQ = "3f6b8d2e-1a4c-4e7b-9d5f-8c2a6e0b1d94"
 OWNER = {"Authorization": "Bearer lunary-demo-session"}
+OWNER_ID = "5d0c7e1a-8b2f-4c3d-9e6a-1f4b7c2d8e90"  # its user, in fixtures/default.lunary.yaml
 VIEWER = {"Authorization": "Bearer lunary-demo-viewer-session"}
 FORBIDDEN = {"error": "Forbidden", "message": "You don't have access to this resource"}
 
@@ -30,6 +31,11 @@ def test_a_session_works_in_the_project_its_request_names(mock: Mock) -> None:
     made = owner.post(BASE, params={"projectId": PROJECT_B}, json={"name": "From the web app"})
     assert made.status_code == 201
     assert made.json()["projectId"] == PROJECT_B
+    # A signed-in user owns what it creates (API keys have no user): the session's user.
+    assert made.json()["ownerId"] == OWNER_ID
+    assert made.json()["currentVersionCreatedBy"] == OWNER_ID
+    copy = owner.post(f"{BASE}/{FAQ}/duplicate", params={"projectId": PROJECT_A})
+    assert copy.json()["ownerId"] == OWNER_ID
     assert owner.get(f"{BASE}/{FAQ}", params={"projectId": PROJECT_B}).status_code == 404
 
 

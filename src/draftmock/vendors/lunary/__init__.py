@@ -100,7 +100,7 @@ def authenticate(ctx: Context[Backend], auth: AuthInput) -> Admission:
         raise errors.ForbiddenError()
     if not project_id:
         raise errors.ProjectIdRequiredError()
-    return Admission(ApiKey(session.token, project_id.lower(), SESSION))
+    return Admission(ApiKey(session.token, project_id.lower(), SESSION, session.user_id))
 
 
 def _api_key(ctx: Context[Backend], presented: str, operation: str) -> Admission:

@@ -26,7 +26,8 @@ UUID_SHAPE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 class ApiKey:
     key: str
     project_id: str
-    kind: str  # PRIVATE (full rights in its project) | PUBLIC (read-only routes only)
+    kind: str  # PRIVATE (full rights in its project) | PUBLIC (read-only routes only) | SESSION
+    user_id: str | None = None  # a session's user (API keys have none)
 
 
 @dataclass(frozen=True, slots=True)

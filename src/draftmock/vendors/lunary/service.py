@@ -128,6 +128,7 @@ def create_dataset(ctx: Ctx, key: ApiKey, name: str, description: str | None) ->
         description=_trimmed(description),
         created_at=ctx.now,
         updated_at=ctx.now,
+        owner_id=key.user_id,
     )
     versioning.snapshot(dataset, ctx.ids.uuid, ctx.now)
     project.datasets[dataset.id] = dataset
@@ -177,7 +178,8 @@ def import_items(
 
 def duplicate_dataset(ctx: Ctx, key: ApiKey, dataset_id: str) -> Dataset:
     """A new dataset: the source's description and items, version 1. Its owner is the caller,
-    as upstream; an API key has no user, so the copy has no owner (nor a version creator)."""
+    as upstream: a session's user; an API key has no user, so its copy has no owner (nor a
+    version creator)."""
     source = dataset_of(ctx, key, dataset_id)
     project = project_of(ctx, key)
     copy = Dataset(
@@ -187,6 +189,7 @@ def duplicate_dataset(ctx: Ctx, key: ApiKey, dataset_id: str) -> Dataset:
         description=source.description,
         created_at=ctx.now,
         updated_at=ctx.now,
+        owner_id=key.user_id,
     )
     for item in source.ordered_items():
         _add_item(ctx, copy, item.input, item.ground_truth, item.output)
