@@ -217,6 +217,45 @@ def omni_error_bodies(
     ]
 
 
+def everywhere(
+    statuses: dict[str, str], reason: str, *, writes: dict[str, str] | None = None
+) -> Fix:
+    """A fix giving every published operation these responses (by reference) where it lacks
+    them; ``writes``: only for methods other than GET and HEAD."""
+
+    def fix(
+        document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+    ) -> list[dict[str, str]]:
+        added: dict[str, int] = {}
+        curated = _curated_ops(current)
+        for (method, path), op in operations(document).items():
+            if f"{method.upper()} {path}" in curated:
+                continue
+            wanted = dict(statuses)
+            if writes and method not in ("get", "head"):
+                wanted.update(writes)
+            responses = op.setdefault("responses", {})
+            for status, name in wanted.items():
+                if status not in {str(k) for k in responses}:
+                    responses[status] = {"$ref": f"#/components/responses/{name}"}
+                    added[status] = added.get(status, 0) + 1
+        if not added:
+            return []
+        counts = ", ".join(f"{status} on {n}" for status, n in sorted(added.items()))
+        return [
+            {
+                "where": f"published operations lacking them ({counts})",
+                "published": "not documented",
+                "corrected": ", ".join(
+                    f"{s}: {n}" for s, n in {**statuses, **(writes or {})}.items()
+                ),
+                "reason": reason,
+            }
+        ]
+
+    return fix
+
+
 def rate_limited(
     document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
 ) -> list[dict[str, str]]:
@@ -520,13 +559,28 @@ def bodiless_204(
 
 FIXES: dict[str, list[Fix]] = {
     "lunary": [lunary_credentials, lunary_errors, dangling_refs, named_operations],
-    "promptlayer": [nullable_in_31, published_external_id_401, bodiless_204],
+    "promptlayer": [
+        nullable_in_31,
+        published_external_id_401,
+        bodiless_204,
+        everywhere(
+            {"401": "UnauthorizedError", "422": "ValidationError"},
+            "Every route is behind the X-API-KEY check (401) and FastAPI's request validation "
+            "(422 {detail}); the published table operations leave them out.",
+        ),
+    ],
     "omni": [
         nullable_in_31,
         bodiless_204,
         string_defaults,
         omni_error_bodies,
         rate_limited,
+        everywhere(
+            {"400": "BadRequest", "401": "Unauthorized"},
+            "Every route checks the bearer key (401) and answers an invalid request 400 "
+            "{error, message}; 24 published operations leave one of them out.",
+            writes={"403": "ForbiddenEditor"},
+        ),
         omni_published_definitions,
     ],
 }

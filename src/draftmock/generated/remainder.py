@@ -131,7 +131,7 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         """Is the vendor's own reply what this generated operation documents?"""
         plan = api.plans[op_id]
         found = error_slot(values, plan.pointer, plan.responses, [reply.status])
-        if found is None:
+        if found is None or found[0] != reply.status:  # documented under another code only
             return False
         slot = found[1]
         if slot.media_type is None:
@@ -165,6 +165,13 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         reply = vendor.render_violations(violations, request_id)
         if fits(op_id, reply):
             return reply
+        statuses = [400, 422]
+        if all(v.loc[:1] == ("path",) for v in violations):
+            statuses.append(404)  # no record has an identifier like that
+        message = "; ".join(v.describe() for v in violations[:5])
+        enveloped = vendor_envelope(op_id, statuses, message)
+        if enveloped is not None:
+            return enveloped
         assert generated.render_operation_violations is not None
         return generated.render_operation_violations(op_id, violations, request_id)
 
