@@ -43,3 +43,33 @@ def test_a_success_with_only_malformed_media_types_is_not_chosen(tmp_path: Path)
         assert answered.status_code == 404
         assert answered.headers["content-type"] == "application/json"
         assert isinstance(answered.json()["message"], str)
+
+
+DELETE_DEFAULT = """
+openapi: 3.0.0
+info: {title: addons, version: '1'}
+paths:
+  /addons/{id}:
+    delete:
+      operationId: deleteAddon
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        default:
+          description: the outcome
+          content:
+            '*/*':
+              schema:
+                type: object
+                required: [done]
+                properties: {done: {type: boolean}}
+"""
+
+
+def test_a_delete_answered_by_a_default_with_a_body_is_not_a_204(tmp_path: Path) -> None:
+    path = tmp_path / "addons.yaml"
+    path.write_text(DELETE_DEFAULT)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+        answered = api.delete("/addons/a1")
+        assert answered.status_code == 200
+        assert isinstance(answered.json()["done"], bool)

@@ -103,6 +103,11 @@ def _malformed(values: Values, response: Any) -> bool:
     return all(not _MEDIA_TYPE.fullmatch(str(media).split(";")[0].strip()) for media in content)
 
 
+def _has_content(values: Values, response: Any) -> bool:
+    _, node = deref(values.document, response["$ref"][1:]) if _is_ref(response) else ("", response)
+    return isinstance(node, dict) and bool(node.get("content"))
+
+
 def _is_ref(node: Any) -> bool:
     return isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"][:1] == "#"
 
@@ -113,6 +118,14 @@ def make_plan(values: Values, site: OperationSite, role: Role | None) -> Plan:
     responses = responses if isinstance(responses, dict) else {}
     answerable = {k: v for k, v in responses.items() if not _malformed(values, v)}
     chosen = success_status(answerable or responses, role.action if role else None)
+    # 204 carries no body: a range or default response that documents one answers 200.
+    if (
+        chosen
+        and chosen[0] == 204
+        and chosen[1].upper() in ("2XX", "DEFAULT")
+        and _has_content(values, responses[chosen[1]])
+    ):
+        chosen = (200, chosen[1])
     if len(answerable) < len(responses) and answerable:
         log.warning(
             "%s: %s declare only malformed media types, no reply can honour them; answering %s",
