@@ -130,3 +130,26 @@ def test_missing_operation_id_is_a_spec_error(tmp_path: Path) -> None:
     path.write_text(DOC.replace("operationId: listItems", "summary: no id"))
     with pytest.raises(SpecError, match="has no operationId"):
         compile_document(load_document(path))
+
+
+def test_a_path_with_empty_segments_also_answers_collapsed(tmp_path: Path) -> None:
+    path = tmp_path / "slashes.yaml"
+    path.write_text(
+        """
+openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  //openapi:
+    get: {operationId: spec, responses: {'200': {description: ok}}}
+  /vendor//apps/{id}:
+    get: {operationId: app, responses: {'200': {description: ok}}}
+  /vendor/apps/{id}:
+    get: {operationId: other, responses: {'200': {description: ok}}}
+"""
+    )
+    router = compile_document(load_document(path)).router
+    assert router.match("GET", "//openapi")[0].operation_id == "spec"  # type: ignore[union-attr]
+    assert router.match("GET", "/openapi")[0].operation_id == "spec"  # type: ignore[union-attr]
+    assert router.match("GET", "/vendor//apps/7")[0].operation_id == "app"  # type: ignore[union-attr]
+    # a path the document writes collapsed keeps its own operation
+    assert router.match("GET", "/vendor/apps/7")[0].operation_id == "other"  # type: ignore[union-attr]

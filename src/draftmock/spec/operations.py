@@ -183,6 +183,12 @@ class Router:
         grouped: dict[tuple[str, str], list[Operation]] = {}
         for op in operations:
             grouped.setdefault((op.method, routing_path(op.path)), []).append(op)
+        # A path written with empty segments (``//openapi``) also answers with them collapsed,
+        # as most HTTP clients and proxies send it, unless another path is written that way.
+        for (method, path), ops in list(grouped.items()):
+            collapsed = re.sub(r"/{2,}", "/", path)
+            if collapsed != path:
+                grouped.setdefault((method, collapsed), ops)
         for (method, path), ops in grouped.items():
             choice = _Choice(ops)
             if "{" not in path:
