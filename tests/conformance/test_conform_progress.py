@@ -4,6 +4,7 @@ failing operations so far) and the HAR file and VCR cassette it keeps to replay 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,8 +76,8 @@ def test_conform_shows_progress_and_keeps_har_and_vcr(tmp_path: Path) -> None:
     )
     assert done.returncode in (0, 1), done.stdout + done.stderr
     # stderr is not a terminal: a progress line when each phase has every operation done.
-    assert "examples 15/15 operations" in done.stderr, done.stderr
-    assert "fuzzing 15/15 operations" in done.stderr, done.stderr
+    for phase in ("examples", "fuzzing"):
+        assert re.search(rf"{phase} (\d+)/\1 operations, \d+ failing", done.stderr), done.stderr
     har = artifacts / "omni.schemathesis.har.json"
     vcr = artifacts / "omni.schemathesis.vcr.yaml"
     entries = json.loads(har.read_text())["log"]["entries"]
