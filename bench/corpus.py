@@ -1,7 +1,8 @@
 """draftmock beside Prism on real-world documents: each served, then fuzzed by Schemathesis.
 
     python bench/corpus.py [--sample 40] [--seed 11] [--only draftmock|prism] [--max-examples 5]
-                           [--documents NAME,...] [--github] [--out bench/results/corpus.json]
+                           [--shuffle SEED] [--documents NAME,...] [--github]
+                           [--out bench/results/corpus.json]
 
 Needs the corpus (`npm ci --prefix tests/corpus`) and Prism (`npm ci --prefix bench`). The
 documents are the fixed sample of `tests/corpus/corpus.py` (a seeded draw from the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -34,6 +36,12 @@ def main() -> None:
     parser.add_argument("--documents", help="comma-separated names (e.g. greenpeace.org)")
     parser.add_argument("--github", action="store_true", help="GitHub's REST document only")
     parser.add_argument("--only", choices=["draftmock", "prism"])
+    parser.add_argument(
+        "--shuffle",
+        type=int,
+        metavar="SEED",
+        help="run the documents in a seeded random order (a run cut short is a random subset)",
+    )
     parser.add_argument("--max-examples", type=int, default=5)
     parser.add_argument("--budget", type=float, default=300, help="seconds of fuzzing per run")
     parser.add_argument("--start-timeout", type=float, default=120)
@@ -46,6 +54,8 @@ def main() -> None:
         documents = [DIRECTORY / f"{name}.json" for name in args.documents.split(",")]
     else:
         documents = sample(args.sample, seed=args.seed)
+    if args.shuffle is not None:
+        random.Random(args.shuffle).shuffle(documents)
     servers = [args.only] if args.only else ["draftmock", "prism"]
     results: list[Result] = []
     for index, document in enumerate(documents, 1):
