@@ -172,6 +172,17 @@ def _header_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _named(names: Sequence[str], properties: Any) -> str | None:
+    """The first of ``names`` among ``properties``, matched regardless of case (AWS' ``Message``)."""
+    by_lower = {str(p).lower(): str(p) for p in properties}
+    for name in names:
+        if name in properties:
+            return name
+        if name.lower() in by_lower:
+            return by_lower[name.lower()]
+    return None
+
+
 def _with_message(values: Values, schema: str, body: Any, message: str, status: int) -> Any:
     """``body`` with the reason and status written into fields meant for them, if it stays
     valid; otherwise ``body`` as generated."""
@@ -181,19 +192,17 @@ def _with_message(values: Values, schema: str, body: Any, message: str, status: 
     if view is None:
         return body
     candidate = dict(body)
-    for name in _MESSAGE_FIELDS:
-        if name in view.properties:
-            inner = object_view(values.document, view.properties[name])
-            if inner is not None and isinstance(candidate.get(name), dict):
-                nested = dict(candidate[name])
-                for sub in _MESSAGE_FIELDS:
-                    if sub in inner.properties:
-                        nested[sub] = message
-                        break
-                candidate[name] = nested
-            else:
-                candidate[name] = message
-            break
+    name = _named(_MESSAGE_FIELDS, view.properties)
+    if name is not None:
+        inner = object_view(values.document, view.properties[name])
+        if inner is not None and isinstance(candidate.get(name), dict):
+            nested = dict(candidate[name])
+            sub = _named(_MESSAGE_FIELDS, inner.properties)
+            if sub is not None:
+                nested[sub] = message
+            candidate[name] = nested
+        else:
+            candidate[name] = message
     if not values.valid(schema, candidate):
         candidate = dict(body)
     for name in _CODE_FIELDS:
