@@ -266,3 +266,25 @@ def test_a_request_to_no_operation_leaves_the_store_free_for_other_servers(
         assert made.status_code == 201
     finally:
         other.stop()
+
+
+def test_generated_records_and_prompt_versions_survive_a_restart(served: Served) -> None:
+    """The records of operations the generated tier serves live in the vendor's backend: the
+    store replays them (and a checkpoint holds them) like the vendor's own model."""
+    pl = api(served, "promptlayer", PL)
+    table = pl.post(f"{V2}/tables", json={"title": "Evals"}).json()["table"]
+    template = {
+        "prompt_template": {"prompt_name": "kept"},
+        "prompt_version": {"prompt_template": {"type": "completion", "content": []}},
+    }
+    assert pl.post("/rest/prompt-templates", json=template).status_code == 200
+    omni = api(served, "omni", OMNI)
+    assert omni.post("/v1/labels", json={"name": "kept"}).status_code == 201
+    restart(served)
+    pl = api(served, "promptlayer", PL)
+    assert pl.get(f"{V2}/tables/{table['id']}").json()["table"]["title"] == "Evals"
+    assert pl.get("/prompt-templates/kept").json()["version"] == 1
+    assert api(served, "omni", OMNI).get("/v1/labels/kept").status_code == 200
+    served.control("POST", "reset", {})
+    restart(served)
+    assert api(served, "promptlayer", PL).get(f"{V2}/tables/{table['id']}").status_code == 404
