@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from draftmock.generated.errors import documents_any, error_reply, problem, required_headers
+from draftmock.generated.errors import (
+    documents_any,
+    error_reply,
+    error_slot,
+    problem,
+    required_headers,
+)
 from draftmock.generated.fitting import fit
 from draftmock.generated.listing import page_of
 from draftmock.generated.negotiation import negotiate
@@ -472,14 +478,21 @@ class GeneratedApi:
         parent_scope = scope_key(values[:-1])
         if ctx.backend.get(parent.name, parent_scope, id_key(values[-1])) is not None:
             return scope, None
-        if not documents_any(plan.responses, [404]):
+        if not self._documents(plan, 404):
             return scope, None
         return scope, self._error(plan, [404], f"{parent.name} {values[-1]} not found", ctx)
 
     def _not_found(self, plan: Plan, resource: Resource, key: str, ctx: Context[Any]) -> Reply:
-        if documents_any(plan.responses, [404]):
+        if self._documents(plan, 404):
             return self._error(plan, [404], f"{resource.name} {key} not found", ctx)
         return self.stateless(plan, ctx)  # nothing documented for it: answer as a stateless mock
+
+    def _documents(self, plan: Plan, status: int) -> bool:
+        """Whether the operation documents an error for ``status``: by code, class or default, or
+        a client error named for it (AWS' ``481: ResourceNotFoundException`` for 404)."""
+        return documents_any(plan.responses, [status]) or (
+            error_slot(self.values, plan.pointer, plan.responses, [status]) is not None
+        )
 
     def _error(self, plan: Plan, statuses: list[int], message: str, ctx: Context[Any]) -> Reply:
         if self.render_error is not None:
