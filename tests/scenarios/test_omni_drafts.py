@@ -576,6 +576,15 @@ def test_a_body_under_an_undocumented_media_type_is_read_as_json(omni: httpx.Cli
         assert error(sent, 400) == "Invalid request: modelId is required"
 
 
+def test_a_null_filter_config_replaces_as_empty(omni: httpx.Client) -> None:
+    config = omni.get("/v1/documents/93874a87").json()
+    config["filterConfig"] = None  # the document lets it be null
+    replaced = omni.put("/v1/documents/93874a87", json=config)
+    assert replaced.status_code == 200, replaced.text
+    again = omni.get("/v1/documents/93874a87").json()
+    assert again["filterConfig"] == {}
+
+
 def test_unknown_routes_and_methods_answer_in_the_envelope(mock: Mock) -> None:
     raw = httpx.Client(base_url=f"{mock.url}/omni", headers=EDITOR)
     missing = raw.get("/v1/nothing")

@@ -128,8 +128,8 @@ def create_document(ctx: Ctx, key: ApiKey, body: dict[str, Any]) -> Document:
         tiles=tiles,
         tile_order=order,
         containers=[],
-        filter_config=dict(body.get("filterConfig", {})),
-        filter_order=list(body.get("filterOrder", [])),
+        filter_config=dict(body.get("filterConfig") or {}),
+        filter_order=list(body.get("filterOrder") or []),
         facet_filters=body.get("facetFilters", False),
         metadata=body.get("metadata"),
         metadata_version=str(body.get("metadataVersion", "1")),
@@ -209,8 +209,8 @@ def replace_document(ctx: Ctx, key: ApiKey, identifier: str, body: dict[str, Any
     content.description = body.get("description")
     content.model_id = body.get("modelId", content.model_id)
     content.tiles, content.tile_order = tiles_from_presentations(body["queryPresentations"])
-    content.filter_config = dict(body.get("filterConfig", {}))
-    content.filter_order = list(body.get("filterOrder", []))
+    content.filter_config = dict(body.get("filterConfig") or {})
+    content.filter_order = list(body.get("filterOrder") or [])
     content.facet_filters = body.get("facetFilters", False)
     content.metadata = body.get("metadata")
     content.metadata_version = str(body.get("metadataVersion", content.metadata_version))
