@@ -256,6 +256,34 @@ def everywhere(
     return fix
 
 
+def unbounded_integer_parameters(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """PromptLayer's parameters are Python integers (FastAPI, pydantic): no 64-bit bound."""
+    where = []
+    for (method, path), op in operations(document).items():
+        for parameter in op.get("parameters", []):
+            schema = parameter.get("schema") if isinstance(parameter, dict) else None
+            if (
+                isinstance(schema, dict)
+                and schema.get("type") == "integer"
+                and schema.get("format") in ("int32", "int64")
+            ):
+                del schema["format"]
+                where.append(f"{method.upper()} {path} {parameter.get('name')}")
+    if not where:
+        return []
+    return [
+        {
+            "where": ", ".join(where),
+            "published": "type: integer, format: int64",
+            "corrected": "type: integer",
+            "reason": "FastAPI reads these parameters as Python integers, which have no 64-bit "
+            "bound (as every other integer of this document: see 'Integers beyond 64 bits').",
+        }
+    ]
+
+
 def rate_limited(
     document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
 ) -> list[dict[str, str]]:
@@ -563,6 +591,7 @@ FIXES: dict[str, list[Fix]] = {
         nullable_in_31,
         published_external_id_401,
         bodiless_204,
+        unbounded_integer_parameters,
         everywhere(
             {"401": "UnauthorizedError", "422": "ValidationError"},
             "Every route is behind the X-API-KEY check (401) and FastAPI's request validation "
