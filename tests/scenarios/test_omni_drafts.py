@@ -583,6 +583,9 @@ def test_a_null_filter_config_replaces_as_empty(omni: httpx.Client) -> None:
     assert replaced.status_code == 200, replaced.text
     again = omni.get("/v1/documents/93874a87").json()
     assert again["filterConfig"] == {}
+    for value in (True, ["status"], "status"):
+        refused = omni.put("/v1/documents/93874a87", json={**config, "filterConfig": value})
+        assert error(refused, 400) == "Invalid request: filterConfig: must be an object"
 
 
 def test_unknown_routes_and_methods_answer_in_the_envelope(mock: Mock) -> None:

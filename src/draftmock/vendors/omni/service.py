@@ -107,6 +107,17 @@ def _new_draft(
 # -- documents ----------------------------------------------------------------------------------
 
 
+def _filter_config(body: dict[str, Any]) -> dict[str, Any]:
+    """``filterConfig``: an object (null or absent: none). Omni's document gives it no type; a
+    dashboard's filters are keyed by name, so any other value is refused in Omni's words."""
+    value = body.get("filterConfig")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise OmniError("Invalid request: filterConfig: must be an object")
+    return dict(value)
+
+
 def create_document(ctx: Ctx, key: ApiKey, body: dict[str, Any]) -> Document:
     """A published document, at once (also with ``branchId``: no draft is made)."""
     roles.require(key, Role.EDITOR, roles.DENIED)
@@ -128,7 +139,7 @@ def create_document(ctx: Ctx, key: ApiKey, body: dict[str, Any]) -> Document:
         tiles=tiles,
         tile_order=order,
         containers=[],
-        filter_config=dict(body.get("filterConfig") or {}),
+        filter_config=_filter_config(body),
         filter_order=list(body.get("filterOrder") or []),
         facet_filters=body.get("facetFilters", False),
         metadata=body.get("metadata"),
@@ -209,7 +220,7 @@ def replace_document(ctx: Ctx, key: ApiKey, identifier: str, body: dict[str, Any
     content.description = body.get("description")
     content.model_id = body.get("modelId", content.model_id)
     content.tiles, content.tile_order = tiles_from_presentations(body["queryPresentations"])
-    content.filter_config = dict(body.get("filterConfig") or {})
+    content.filter_config = _filter_config(body)
     content.filter_order = list(body.get("filterOrder") or [])
     content.facet_filters = body.get("facetFilters", False)
     content.metadata = body.get("metadata")
