@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from draftmock.assembly import build_runtime
+from draftmock.assembly import build_runtime, whole_vendor
 from draftmock.clock import VirtualClock
 from draftmock.conformance.gate import ConformOptions, conform
 from draftmock.conformance.report import GateReport
@@ -607,7 +607,10 @@ def broken_runtime(mutant: Mutant) -> Runtime:
         settings=Settings(strict_responses=False, **settings),
     )
     if mutant.mutate is not None:
-        runtime.vendors[mutant.api] = mutant.mutate(runtime.vendors[mutant.api])
+        # The vendor module is what breaks: the whole-document composition is built over it.
+        broken = mutant.mutate(VENDORS[mutant.api])
+        document = runtime.documents[mutant.api]
+        runtime.vendors[mutant.api] = whole_vendor(broken, document, [], False)
     return runtime
 
 

@@ -146,9 +146,8 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
     def render_operation_error(op_id: str, error: VendorError, request_id: str) -> Reply:
         """The vendor's error where the operation documents it, otherwise the documented
         error generated (or, documenting none, the mock's own marked refusal)."""
-        reply = own_error(op_id, error, request_id) if op_id in own else None
-        if reply is not None and fits(op_id, reply):
-            return reply
+        if op_id in own:  # the module's operations answer exactly as it renders them
+            return own_error(op_id, error, request_id)
         reply = vendor.render_error(error, request_id)
         if fits(op_id, reply):
             return reply
