@@ -149,6 +149,13 @@ def _nullable_fix(node: dict[str, Any], result: dict[str, Any]) -> bool:
         if isinstance(node.get("enum"), list) and None not in node["enum"]:
             result["enum"] = [*node["enum"], None]
             changed = True
+        if kind is None and any(k in node for k in ("allOf", "oneOf", "anyOf", "$ref")):
+            # ``nullable`` beside a composition or reference and no ``type``: null or the rest,
+            # as documents mean it (``allOf: [$ref: Address], nullable: true``).
+            rest = {k: v for k, v in result.items() if k != "nullable"}
+            result.clear()
+            result["anyOf"] = [{"type": "null"}, rest]
+            return True
     for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         flag = node.get(exclusive)
         if isinstance(flag, bool):
