@@ -141,3 +141,8 @@ def test_no_key_is_the_vendors_401_on_generated_operations(mock: Mock) -> None:
     invalid = mock.client("promptlayer", KEY).post("/api/public/v2/tables", json={"title": 5})
     assert invalid.status_code == 422
     assert invalid.json()["detail"][0]["loc"] == ["body", "title"]
+
+
+def test_an_identifier_of_other_digits_is_a_name(pl: httpx.Client) -> None:
+    """ "²" is a digit to Python's str.isdigit but no id: looked up as a name, not found."""
+    assert pl.get("/prompt-templates/²/labels").status_code == 404

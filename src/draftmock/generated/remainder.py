@@ -146,8 +146,13 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
     def render_operation_error(op_id: str, error: VendorError, request_id: str) -> Reply:
         """The vendor's error where the operation documents it, otherwise the documented
         error generated (or, documenting none, the mock's own marked refusal)."""
-        if op_id in own:  # the module's operations answer exactly as it renders them
-            return own_error(op_id, error, request_id)
+        if op_id in own:  # the module's operations answer exactly as it renders them,
+            reply = own_error(op_id, error, request_id)
+            plan = api.plans[op_id]
+            found = error_slot(values, plan.pointer, plan.responses, [reply.status])
+            if found is not None and found[0] == reply.status and found[1].media_type is None:
+                reply = Reply(reply.status, None, reply.headers)  # where documented bodiless
+            return reply
         reply = vendor.render_error(error, request_id)
         if fits(op_id, reply):
             return reply

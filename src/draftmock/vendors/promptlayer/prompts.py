@@ -51,7 +51,7 @@ class Unprocessable(PromptLayerError):
 def find(ws: Workspace, identifier: str) -> Prompt | None:
     """A template by name, or else by id (the path says "name or id")."""
     by_name = next((p for p in ws.prompts.values() if p.name == identifier), None)
-    if by_name is not None or not identifier.isdigit():
+    if by_name is not None or not (identifier.isascii() and identifier.isdigit()):
         return by_name
     return ws.prompts.get(int(identifier))
 
