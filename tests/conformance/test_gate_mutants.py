@@ -359,7 +359,9 @@ def _swap_key(scheme: str, presented: str, instead: str) -> Mutation:
         def authenticate(ctx: Context[Any], auth: Any) -> Any:
             if auth.credentials.get(scheme) == presented:
                 auth.credentials[scheme] = instead
-            return original(ctx, auth)
+            # a vendor may read the raw headers, as its upstream does (Lunary's Bearer)
+            swapped = {k: v.replace(presented, instead) for k, v in auth.headers.items()}
+            return original(ctx, dataclasses.replace(auth, headers=swapped))
 
         return dataclasses.replace(vendor, authenticate=authenticate)
 

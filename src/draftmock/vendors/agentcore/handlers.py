@@ -7,6 +7,7 @@ Every reply carries ``x-amzn-RequestId``. Mutations that take a ``clientToken`` 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -110,7 +111,8 @@ def get_dataset(ctx: Ctx, call: Call) -> Reply:
         if value is not None:
             body[name] = value
     if dataset.status not in (CREATING, CREATE_FAILED, DELETING):
-        expires = ctx.now + DOWNLOAD_TTL
+        # whole milliseconds: the URL's Expires and downloadUrlExpiresAt name one instant
+        expires = math.floor((ctx.now + DOWNLOAD_TTL) * 1000) / 1000
         path = ctx.blobs.publish(_jsonl(examples), JSONL, expires, ctx.now)
         body["downloadUrl"] = ctx.blobs.url(path)
         body["downloadUrlExpiresAt"] = expires
