@@ -359,3 +359,24 @@ def test_tags_on_a_gateway_and_on_a_dataset(ac: Any) -> None:
 
 def client_for_other_account(ac: Any) -> Any:
     return client(ac.meta.endpoint_url.removesuffix("/agentcore"), key="draftmock-other")
+
+
+# -- ARNs: the caller's account and region, as AWS writes them ---------------------------------
+
+
+def test_generated_arns_name_the_callers_account_and_region(mock: Mock, ac: Any) -> None:
+    memory = ac.create_memory(name="arn_memory", eventExpiryDuration=30)["memory"]
+    assert memory["arn"] == (
+        f"arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/{memory['id']}"
+    )
+    assert ac.get_memory(memoryId=memory["id"])["memory"]["arn"] == memory["arn"]
+    gateway = new_gateway(ac, "arn-gateway")
+    assert gateway["gatewayArn"] == (
+        f"arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/{gateway['gatewayId']}"
+    )
+    other = client(mock.url, key="draftmock-other", region="eu-west-1")
+    identity = other.create_workload_identity(name="arn-identity")
+    assert identity["workloadIdentityArn"] == (
+        "arn:aws:bedrock-agentcore:eu-west-1:210987654321:"
+        "workload-identity-directory/default/workload-identity/arn-identity"
+    )

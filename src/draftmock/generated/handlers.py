@@ -164,6 +164,8 @@ class GeneratedApi:
         # Resources whose records another layer keeps (a built-in vendor's module creates
         # them): their children do not ask this store whether the parent exists.
         self.kept_elsewhere: frozenset[str] = frozenset()
+        # A built-in vendor's values for a new record (``Vendor.generated_record``).
+        self.vendor_record: Callable[[str, dict[str, Any], Call], dict[str, Any]] | None = None
 
     # -- handlers -----------------------------------------------------------------------------
 
@@ -545,6 +547,8 @@ class GeneratedApi:
                 record[resource.id_field] = key
             elif resource.id_field not in body or self._read_only(resource, resource.id_field):
                 record[resource.id_field] = self._new_id(resource, ctx, rng)
+        if self.vendor_record is not None:
+            record = self.vendor_record(resource.name, record, call)
         return self._valid_record(
             resource, record, generated if isinstance(generated, dict) else {}
         )

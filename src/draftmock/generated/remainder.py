@@ -188,6 +188,7 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         return None
 
     api.render_error = vendor_envelope
+    api.vendor_record = vendor.generated_record
     api.kept_elsewhere = frozenset(
         name
         for name in api.model.resources

@@ -352,6 +352,11 @@ class Vendor(Generic[B]):
     # its module does not implement are the generated tier's, on records kept per tenant (this
     # function of the principal) in the backend's ``generated`` dict.
     tenant_of: Callable[[Any], str] | None = None
+    # Given, a record the generated tier creates for this vendor passes through it: (resource
+    # name, the new record, the request) -> the record with the vendor's own values (ARNs of
+    # the caller's account and region, ids in the vendor's shapes). A value that breaks the
+    # record's schema is taken back.
+    generated_record: Callable[[str, dict[str, Any], Call], dict[str, Any]] | None = None
 
 
 class SlidingWindowLimiter:

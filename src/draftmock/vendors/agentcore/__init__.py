@@ -5,7 +5,7 @@ region, in the same rest-json errors."""
 from __future__ import annotations
 
 from draftmock.vendors._kit import Admission, AuthInput, Context, Vendor
-from draftmock.vendors.agentcore import errors, fixture, service, sigv4
+from draftmock.vendors.agentcore import arns, errors, fixture, service, sigv4
 from draftmock.vendors.agentcore.handlers import ops
 from draftmock.vendors.agentcore.models import Backend, Principal
 
@@ -55,6 +55,7 @@ vendor: Vendor[Backend] = Vendor(
     jobs=service.JOBS,
     status_operations=frozenset({"GetDataset"}),
     tenant_of=tenant_of,
+    generated_record=arns.generated_record,
     options={
         "max_versions": {"type": "integer", "minimum": 0},
         "max_examples_per_dataset": {"type": "integer", "minimum": 0},
