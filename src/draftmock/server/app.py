@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -69,6 +69,10 @@ class DraftmockApp:
             slug: ApiPipeline(runtime, runtime.vendors[slug], self.apis[slug], durable)
             for slug in runtime.vendors
         }
+        # The path of each document's server URL (Omni's ``/api``): the API answers below it too.
+        self.base_paths = {
+            slug: server_base_path(runtime.documents[slug]) for slug in runtime.vendors
+        }
         if durable is not None:
             durable.open(self._replay)  # replays the store's log through the pipelines above
         self.admin: ASGIApp = build_admin(
@@ -92,6 +96,7 @@ class DraftmockApp:
             self.runtime.vendors[slug] = vendor
         dropped = self.runtime.replace_document(slug, document)
         self.apis[slug] = compiled
+        self.base_paths[slug] = server_base_path(document)
         self.pipelines[slug] = ApiPipeline(
             self.runtime, self.runtime.vendors[slug], compiled, self.durable
         )
@@ -241,13 +246,22 @@ class DraftmockApp:
         root = self.runtime.root_api
         if root is not None:
             pipeline = self.pipelines[root] if self._at_root(path, method) else None
-            return root, raw_path or path, pipeline
+            return root, self._below_base(root, raw_path or path), pipeline
         if raw_path is not None:
             slug, below = _mount(raw_path)
         else:  # a server that gives no raw path: the decoded one is all there is
             slug, _, rest = path[1:].partition("/")
             below = "/" + rest
-        return slug, below, self.pipelines.get(slug)
+        return slug, self._below_base(slug, below), self.pipelines.get(slug)
+
+    def _below_base(self, slug: str, below: str) -> str:
+        """``below`` without the document's server base path (``/api/v1/documents`` is
+        ``/v1/documents`` when the server URL ends with ``/api``), as a client configured with the
+        vendor's own base URL sends it."""
+        base = self.base_paths.get(slug, "")
+        if not base or not below.startswith(base + "/"):
+            return below
+        return below[len(base) :]
 
     def _at_root(self, path: str, method: str) -> bool:
         """Whether ``path`` belongs to the API served at the root."""
@@ -269,6 +283,23 @@ async def _lifespan(receive: Receive, send: Send, after_start: list[Callable[[],
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def server_base_path(document: Document) -> str:
+    """The path of the document's first server URL without its trailing ``/``; ``""`` for none,
+    a bare host, a path naming a server variable, or one the document's own paths begin with
+    (those answer as written)."""
+    servers = document.raw.get("servers")
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+        return ""
+    url = servers[0].get("url")
+    if not isinstance(url, str) or "{" in url.partition("//")[2].partition("/")[2]:
+        return ""
+    path = (urlsplit(url).path if "//" in url else url).rstrip("/")
+    if not path.startswith("/"):
+        return ""
+    written = document.raw.get("paths") or {}
+    return "" if any(str(p).startswith(path + "/") for p in written) else path
 
 
 def _mount(raw_path: str) -> tuple[str, str]:
