@@ -265,3 +265,39 @@ def test_a_changed_overlay_is_applied_again(tmp_path: Path) -> None:
     lines = watcher.check()
     assert len(lines) == 1 and lines[0].startswith("notes.overlay.yaml: not reloaded")
     assert _call(app, "POST", "/notes", b'{"text": "long"}')[0] == 201
+
+
+def test_a_built_in_apis_changed_document_rebuilds_its_generated_operations(
+    tmp_path: Path,
+) -> None:
+    app, watcher, spec, _ = _setup(tmp_path)
+    assert _create_draft(app, 123) == 201
+    document = yaml.safe_load(spec.read_text())
+    document["paths"]["/api/public/v2/widgets/{widget_id}"] = {
+        "get": {
+            "operationId": "getWidget",
+            "parameters": [
+                {"name": "widget_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {
+                    "description": "A widget",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["kind"],
+                                "properties": {"kind": {"const": "widget"}},
+                            }
+                        }
+                    },
+                },
+            },
+        }
+    }
+    _touch(spec, yaml.safe_dump(document, sort_keys=False))
+    assert watcher.check() == ["promptlayer.yaml: reloaded promptlayer; state kept"]
+    request = Request("GET", "/api/public/v2/widgets/w1", "", KEY, b"", "r")
+    reply = app.pipelines["promptlayer"].handle(request).reply
+    assert (reply.status, reply.body) == (200, {"kind": "widget"})
+    assert _create_draft(app, 123) == 409  # the module's state is kept beside it

@@ -62,6 +62,7 @@ def build_runtime(
     generated: list[str] = []
     after_start: list[Callable[[], object]] = []
     user_documents: list[tuple[str | None, Path, bool]] = [(n, p, True) for n, p in documents]
+    rebuilds: dict[str, Rebuild] = {}
     if not documents or specs is not None:
         directory = specs or specs_dir()
         builtin = {vendor.spec_file: slug for slug, vendor in VENDORS.items()}
@@ -71,6 +72,7 @@ def build_runtime(
                 continue
             loaded[slug] = load_document(path, slug)
             vendors[slug] = whole_vendor(vendor, loaded[slug], after_start, check_documents)
+            rebuilds[slug] = _rebuild_builtin(vendor, path)
         if specs is not None:
             user_documents.extend(
                 (None, path, False)
@@ -85,7 +87,6 @@ def build_runtime(
     if wanted is not None:
         named = [(name, doc) for name, doc in named if name in wanted]
     root = names[0] if len(named) == 1 and not vendors else None
-    rebuilds: dict[str, Rebuild] = {}
     for name, document in named:
         if name in vendors:
             raise ConfigError(f"two APIs are named {name!r}; name one with DOC=NAME")
@@ -188,6 +189,17 @@ def _rebuild(
         )
 
     return Rebuild(files, build)
+
+
+def _rebuild_builtin(vendor: Vendor[Any], path: Path) -> Rebuild:
+    """How ``serve --watch`` builds a built-in API again from its changed document: its
+    module as before, the generated tier over the operations the document now describes."""
+
+    def build() -> tuple[Vendor[Any], Document]:
+        document = load_document(path, vendor.slug)
+        return whole_vendor(vendor, document, [], check_documents=False), document
+
+    return Rebuild(lambda: [path], build)
 
 
 def whole_vendor(
