@@ -307,9 +307,10 @@ def walk_operations(document: Document, *, tolerant: bool = False) -> list[Opera
 
 
 def compile_document(document: Document, *, tolerant: bool = False) -> CompiledApi:
-    """Every operation compiled. Strict (the default) also compiles every validator now, so a
-    broken schema fails at start-up; tolerant (any document, possibly thousands of operations)
-    compiles each validator on first use and serves what it can of an imperfect document."""
+    """Every operation compiled; each schema validator on its first use (a validator's
+    construction checks nothing a request would not: a schema the compiled engine refuses falls
+    back to the Python one). Strict (the default) refuses an operation naming an unknown security
+    scheme; tolerant (any document) serves what it can of an imperfect document."""
     raw = document.raw
     schemes = _security_schemes(document)
     global_security = raw.get("security", [])
@@ -338,14 +339,11 @@ def compile_document(document: Document, *, tolerant: bool = False) -> CompiledA
                     raise SpecError(
                         f"{document.path.name}: {op.operation_id} uses unknown security {name}"
                     )
-    if not tolerant:
-        for op in operations.values():
-            for validator in _validators(op):
-                validator.compile()
     return CompiledApi(document, operations, schemes, Router(list(operations.values())))
 
 
-def _validators(op: Operation) -> list[SchemaValidator]:
+def validators_of(op: Operation) -> list[SchemaValidator]:
+    """Every schema validator an operation holds (parameters, bodies, responses)."""
     found = [param.validator for param in op.parameters]
     if op.body is not None:
         found.extend(v for v in op.body.validators.values() if v is not None)
