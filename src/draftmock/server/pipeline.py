@@ -5,12 +5,14 @@ check the reply. No I/O happens here; the ASGI layer reads the body before and w
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import json
 import logging
 import re
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -481,7 +483,20 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
                 )
             ]
     if as_declared and not _reads_as_json(media_type):
-        return _unparsed(media_type, raw), []
+        body = _unparsed(media_type, raw)
+        form = body
+        if media_type.lower() == "multipart/form-data":
+            form = _multipart(request.headers.get("content-type", ""), raw)
+            if form is None:
+                message = f"not a readable {media_type} body"
+                return None, [Violation(("body",), "contentType", message)]
+        if isinstance(form, dict) and validator is not None:
+            return body, [
+                Violation(("body", name), "required", f"{name!r} is a required property")
+                for name in validator.required_members()
+                if name not in form
+            ]
+        return body, []
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -506,13 +521,34 @@ def _reads_as_json(media_type: str) -> bool:
 
 def _unparsed(media_type: str, raw: bytes) -> Any:
     """A body of a documented media type other than JSON (XML, a form, text, bytes): taken as
-    sent and not checked against its schema, which describes a serialisation this server does
-    not read. A urlencoded form becomes its fields (the last value of a repeated one)."""
+    sent, its schema checked only for required members where it is a form (a multipart form's
+    parts are read for that, the body stays as sent). A urlencoded form becomes its fields (the
+    last value of a repeated one)."""
     if media_type.lower() == "application/x-www-form-urlencoded":
         return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
     if media_type.lower().startswith("text/") or "xml" in media_type.lower():
         return raw.decode("utf-8", "replace")
     return raw
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any] | None:
+    if "boundary=" not in content_type:
+        return None
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + raw
+    )
+    if not message.is_multipart() or message.defects:
+        return None
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            return None
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        is_file = part.get_filename() is not None
+        fields[name] = content if is_file else content.decode("utf-8", "replace")
+    return fields
 
 
 def _read_body(

@@ -118,6 +118,27 @@ class SchemaValidator:
             )
         return self._validator
 
+    def required_members(self) -> list[str]:
+        """The members an object instance must carry (``required``, through ``$ref``s and
+        ``allOf``): what can be checked of a serialisation this server does not validate whole
+        (a multipart or urlencoded form, whose values are all strings or bytes)."""
+        document = self._document_
+        found: list[str] = []
+        stack: list[Any] = [self.schema]
+        while stack:
+            node: Any = stack.pop()
+            while isinstance(node, dict) and isinstance(ref := node.get("$ref"), str):
+                if ref.startswith(document.uri):  # the registry's absolute form of a local one
+                    ref = ref[len(document.uri) :]
+                if not ref.startswith("#/"):
+                    return found  # another file's schema: nothing more is known here
+                node = document.resolve({"$ref": ref})
+            if not isinstance(node, dict):
+                continue
+            found.extend(n for n in node.get("required", []) if isinstance(n, str))
+            stack.extend(node.get("allOf", []) or [])
+        return list(dict.fromkeys(found))
+
     def is_valid(self, instance: Any) -> bool:
         return not self.violations(instance)
 
