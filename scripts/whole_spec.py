@@ -415,6 +415,44 @@ def lunary_errors(
     ]
 
 
+PROJECT_ID = {
+    "name": "projectId",
+    "in": "query",
+    "required": False,
+    "description": "The project a signed-in session token acts on (what Lunary's web app sends "
+    "with `Authorization: Bearer <session token>`); required with a session token, ignored with "
+    "an API key, whose project is its own.",
+    "schema": {"type": "string"},
+}
+
+
+def lunary_project_id(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Lunary's auth middleware (``api/v1/auth/utils.ts``) takes a session token's project from
+    ``?projectId=`` on every route; no published block declares it."""
+    parameters = document.setdefault("components", {}).setdefault("parameters", {})
+    parameters["ProjectId"] = copy.deepcopy(PROJECT_ID)
+    where = 0
+    for (_, path), op in operations(document).items():
+        declared = [*document["paths"][path].get("parameters", []), *op.get("parameters", [])]
+        if any(isinstance(p, dict) and p.get("name") == "projectId" for p in declared):
+            continue
+        if {"$ref": "#/components/parameters/ProjectId"} in declared:
+            continue
+        op.setdefault("parameters", []).append({"$ref": "#/components/parameters/ProjectId"})
+        where += 1
+    return [
+        {
+            "where": "every operation (components/parameters/ProjectId)",
+            "published": "no projectId query parameter",
+            "corrected": "an optional projectId query parameter",
+            "reason": "authMiddleware reads a session token's project from ?projectId= on every "
+            "route (Lunary's web app sends it); the published blocks leave it out.",
+        }
+    ]
+
+
 def named_operations(
     document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
 ) -> list[dict[str, str]]:
@@ -586,7 +624,13 @@ def bodiless_204(
 
 
 FIXES: dict[str, list[Fix]] = {
-    "lunary": [lunary_credentials, lunary_errors, dangling_refs, named_operations],
+    "lunary": [
+        lunary_credentials,
+        lunary_errors,
+        lunary_project_id,
+        dangling_refs,
+        named_operations,
+    ],
     "promptlayer": [
         nullable_in_31,
         published_external_id_401,

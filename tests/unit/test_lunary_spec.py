@@ -175,6 +175,15 @@ def test_both_credentials_on_every_operation(spec: dict[str, Any]) -> None:
     assert (header["in"], header["name"]) == ("header", "X-API-Key")
 
 
+def test_every_operation_takes_a_sessions_project_id(spec: dict[str, Any]) -> None:
+    """A session token names its project with ``?projectId=`` on every route (Lunary's auth
+    middleware), so every operation declares it, optional (API keys carry their project)."""
+    for op_id, (_, _, op) in operations(spec).items():
+        found = [resolve(spec, p) for p in op.get("parameters", [])]
+        named = [p for p in found if p["name"] == "projectId"]
+        assert [(p["in"], p.get("required", False)) for p in named] == [("query", False)], op_id
+
+
 def test_non_uuid_path_parameters_are_documented_422(spec: dict[str, Any]) -> None:
     for op_id, (_, path, op) in operations(spec).items():
         if "{" in path:
