@@ -369,8 +369,10 @@ def test_generated_arns_name_the_callers_account_and_region(mock: Mock, ac: Any)
     assert memory["arn"] == (
         f"arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/{memory['id']}"
     )
+    assert memory["id"].startswith("arn_memory-") and len(memory["id"]) == len("arn_memory-") + 10
     assert ac.get_memory(memoryId=memory["id"])["memory"]["arn"] == memory["arn"]
     gateway = new_gateway(ac, "arn-gateway")
+    assert gateway["gatewayId"].startswith("arn-gateway-")
     assert gateway["gatewayArn"] == (
         f"arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/{gateway['gatewayId']}"
     )

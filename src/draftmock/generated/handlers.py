@@ -548,7 +548,13 @@ class GeneratedApi:
             elif resource.id_field not in body or self._read_only(resource, resource.id_field):
                 record[resource.id_field] = self._new_id(resource, ctx, rng)
         if self.vendor_record is not None:
-            record = self.vendor_record(resource.name, record, call)
+            refined = self.vendor_record(resource.name, record, call)
+            field = resource.id_field or ""
+            chosen = refined.get(field)
+            if chosen == record.get(field) or (
+                resource.id_schema is not None and self.values.valid(resource.id_schema, chosen)
+            ):  # a vendor's identifier that breaks the document's shape is not taken
+                record = refined
         return self._valid_record(
             resource, record, generated if isinstance(generated, dict) else {}
         )

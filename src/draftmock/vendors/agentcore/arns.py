@@ -1,9 +1,11 @@
 """Realistic values for the records the generated tier keeps for AgentCore: a new record's own
 ARN names the caller's account and region and the record's identifier, as AWS writes it
-(``arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/<id>``)."""
+(``arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/<id>``), and an identifier of AWS's
+``<name>-<10 characters>`` shape starts with the name the caller gave."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from draftmock.vendors._kit import Call
@@ -77,12 +79,31 @@ def generated_record(resource: str, record: dict[str, Any], call: Call) -> dict[
     if id_member is None or not isinstance(record.get(id_member), str | int):
         return record
     body = call.body if isinstance(call.body, dict) else {}
+    out = dict(record)
+    named = _named_id(record[id_member], body.get("name"))
+    if named is not None and id_member not in body:
+        out[id_member] = named
     arn = (
         f"arn:aws:bedrock-agentcore:{principal.region}:{principal.account_id}:"
-        f"{kind_of(resource)}/{record[id_member]}"
+        f"{kind_of(resource)}/{out[id_member]}"
     )
-    out = dict(record)
     for member in arn_members(resource, record):
         if member not in body:
             out[member] = arn
     return out
+
+
+_SUFFIXED = re.compile(r"^.+-([a-zA-Z0-9]{10})$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def _named_id(generated: Any, name: Any) -> str | None:
+    """``<name>-<suffix>`` for a generated ``<anything>-<suffix>`` identifier (lower case where
+    the generated one is), or None where the shape or the name does not fit."""
+    if not isinstance(generated, str) or not isinstance(name, str) or not _NAME.match(name):
+        return None
+    found = _SUFFIXED.match(generated)
+    if found is None:
+        return None
+    named = f"{name}-{found.group(1)}"
+    return named.lower() if generated == generated.lower() else named
