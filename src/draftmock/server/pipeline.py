@@ -491,11 +491,7 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
                 message = f"not a readable {media_type} body"
                 return None, [Violation(("body",), "contentType", message)]
         if isinstance(form, dict) and validator is not None:
-            return body, [
-                Violation(("body", name), "required", f"{name!r} is a required property")
-                for name in validator.required_members()
-                if name not in form
-            ]
+            return body, validator.form_violations(form, ("body",))
         return body, []
     try:
         body = orjson.loads(raw)
@@ -561,6 +557,10 @@ def _read_body(
     body = read(media_type, request.body)
     if op.body is None:
         return None, []
+    if op.body.required and not request.body.strip():
+        # what the framework makes of no body at all ({} for koa-bodyparser) is not a body the
+        # document's operation can be served without
+        return None, [Violation(("body",), "required", "a request body is required")]
     try:
         body = _exact_numbers(body, request.body)
     except (_TooDeep, RecursionError):

@@ -8,7 +8,7 @@ render them in its own error format.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,26 +118,47 @@ class SchemaValidator:
             )
         return self._validator
 
-    def required_members(self) -> list[str]:
-        """The members an object instance must carry (``required``, through ``$ref``s and
-        ``allOf``): what can be checked of a serialisation this server does not validate whole
-        (a multipart or urlencoded form, whose values are all strings or bytes)."""
+    def form_violations(self, form: Mapping[str, Any], prefix: Loc = ()) -> list[Violation]:
+        """What can be checked of a form (multipart or urlencoded), whose values are text or
+        files: every ``required`` member present (through ``$ref``s and ``allOf``), and each text
+        value whose property is a string validated against that property's schema."""
         document = self._document_
-        found: list[str] = []
+        required: list[str] = []
+        properties: dict[str, Any] = {}
         stack: list[Any] = [self.schema]
         while stack:
-            node: Any = stack.pop()
-            while isinstance(node, dict) and isinstance(ref := node.get("$ref"), str):
-                if ref.startswith(document.uri):  # the registry's absolute form of a local one
-                    ref = ref[len(document.uri) :]
-                if not ref.startswith("#/"):
-                    return found  # another file's schema: nothing more is known here
-                node = document.resolve({"$ref": ref})
+            node: Any = self._local(stack.pop())
             if not isinstance(node, dict):
                 continue
-            found.extend(n for n in node.get("required", []) if isinstance(n, str))
+            required.extend(n for n in node.get("required", []) if isinstance(n, str))
+            for name, sub in (node.get("properties") or {}).items():
+                properties.setdefault(name, sub)
             stack.extend(node.get("allOf", []) or [])
-        return list(dict.fromkeys(found))
+        found = [
+            Violation((*prefix, name), "required", f"{name!r} is a required property")
+            for name in dict.fromkeys(required)
+            if name not in form
+        ]
+        for name, value in form.items():
+            sub = self._local(properties.get(name))
+            kind = sub.get("type") if isinstance(sub, dict) else None
+            if isinstance(value, str) and (
+                kind == "string" or (isinstance(kind, list) and "string" in kind)
+            ):
+                checker = SchemaValidator(document, sub, self._direction)
+                found.extend(checker.violations(value, (*prefix, name)))
+        return found
+
+    def _local(self, node: Any) -> Any:
+        """``node`` with its local ``$ref``s followed (None for another file's schema)."""
+        document = self._document_
+        while isinstance(node, dict) and isinstance(ref := node.get("$ref"), str):
+            if ref.startswith(document.uri):  # the registry's absolute form of a local one
+                ref = ref[len(document.uri) :]
+            if not ref.startswith("#/"):
+                return None
+            node = document.resolve({"$ref": ref})
+        return node
 
     def is_valid(self, instance: Any) -> bool:
         return not self.violations(instance)
