@@ -88,7 +88,8 @@ class Document:
             ref = node["$ref"]
             if not ref.startswith("#/"):
                 raise SpecError(f"{self.path.name}: only local references are supported ({ref})")
-            node = lookup(self.raw, ref[1:])
+            # A URI fragment: percent-encoded (RFC 6901, section 6), as a registry writes it.
+            node = lookup(self.raw, unquote(ref[1:]))
             seen += 1
         return node
 
