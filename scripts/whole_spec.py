@@ -623,6 +623,39 @@ def bodiless_204(
     ]
 
 
+def ignored_header_parameters(
+    document: dict[str, Any], current: dict[str, Any], upstream: dict[str, Any]
+) -> list[dict[str, str]]:
+    """OpenAPI 3 ignores a header parameter named Accept, Content-Type or Authorization (the
+    media types and security schemes say those); tools that read one anyway make it a rule."""
+    where = []
+    for (method, path), op in operations(document).items():
+        kept = [
+            p
+            for p in op.get("parameters") or []
+            if not (
+                isinstance(p, dict)
+                and p.get("in") == "header"
+                and str(p.get("name", "")).lower() in ("accept", "content-type", "authorization")
+            )
+        ]
+        if len(kept) != len(op.get("parameters") or []):
+            op["parameters"] = kept
+            where.append(f"{method.upper()} {path}")
+    if not where:
+        return []
+    return [
+        {
+            "where": ", ".join(where),
+            "published": "a header parameter named Content-Type (Accept, Authorization)",
+            "corrected": "left out, the request body's media types saying the same",
+            "reason": "OpenAPI 3 (Parameter Object, `name`): such a header parameter SHALL be "
+            "ignored; Schemathesis reads it as a requirement it cannot meet (a body without its "
+            "Content-Type).",
+        }
+    ]
+
+
 FIXES: dict[str, list[Fix]] = {
     "lunary": [
         lunary_credentials,
@@ -635,6 +668,7 @@ FIXES: dict[str, list[Fix]] = {
         nullable_in_31,
         published_external_id_401,
         bodiless_204,
+        ignored_header_parameters,
         unbounded_integer_parameters,
         everywhere(
             {"401": "UnauthorizedError", "422": "ValidationError"},
