@@ -35,9 +35,14 @@ LAMBDA_TARGET = {
 IAM_CREDENTIALS = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
 
 
+# The default fixture gives us-east-1 of account 123456789012 records to show; these tests start
+# from an empty region of that account.
+EMPTY_REGION = "us-west-2"
+
+
 @pytest.fixture
 def ac(mock: Mock) -> Iterator[Any]:
-    yield client(mock.url)
+    yield client(mock.url, region=EMPTY_REGION)
     httpx.delete(f"{mock.url}/__draftmock/progression")
 
 
@@ -256,7 +261,7 @@ def test_accounts_regions_and_sessions_are_apart(mock: Mock, ac: Any) -> None:
         other_account.get_workload_identity(name="mine")
     other_account.create_workload_identity(name="mine")  # no conflict across accounts
 
-    in_session = client(mock.url)
+    in_session = client(mock.url, region=EMPTY_REGION)
 
     def to_session(request: Any, **_: Any) -> None:
         request.headers["X-Draftmock-Session"] = "whole-api"
@@ -318,9 +323,11 @@ def test_an_agent_console_page(mock: Mock) -> None:
     identities = page.post("/identities/ListWorkloadIdentities", json={}).json()
     memories = page.post("/memories/", json={}).json()
     gateways = page.get("/gateways/").json()
-    assert [i["name"] for i in identities["workloadIdentities"]] == ["console-agent"]
-    assert [m["id"] for m in memories["memories"]] == [memory_id]
-    assert [g["name"] for g in gateways["items"]] == ["console-gw"]
+    # beside what the default fixture gives the account to show
+    names = {i["name"] for i in identities["workloadIdentities"]}
+    assert names == {"support-agent-identity", "console-agent"}
+    assert {m["id"] for m in memories["memories"]} == {"support_memory-Qx7Lm2Np4R", memory_id}
+    assert {g["name"] for g in gateways["items"]} == {"orders-gateway", "console-gw"}
     missing = page.get("/memories/gone-abcdefghij/details")
     assert missing.status_code == 404
     assert missing.headers["x-amzn-errortype"] == "ResourceNotFoundException"
@@ -350,11 +357,15 @@ def test_tags_on_a_gateway_and_on_a_dataset(ac: Any) -> None:
     other = client_for_other_account(ac)
     assert other.list_tags_for_resource(resourceArn=gateway_arn)["tags"] == {}
 
-    dataset = ac.get_dataset(datasetId="support_eval-Ab12Cd34Ef")
-    before = ac.list_tags_for_resource(resourceArn=dataset["datasetArn"])["tags"]
+    home = client(ac.meta.endpoint_url.removesuffix("/agentcore"))  # the fixture's region
+    dataset = home.get_dataset(datasetId="support_eval-Ab12Cd34Ef")
+    before = home.list_tags_for_resource(resourceArn=dataset["datasetArn"])["tags"]
     assert before == dataset.get("tags", {})
-    ac.tag_resource(resourceArn=dataset["datasetArn"], tags={"owner": "qa"})
-    assert ac.get_dataset(datasetId="support_eval-Ab12Cd34Ef")["tags"] == {**before, "owner": "qa"}
+    home.tag_resource(resourceArn=dataset["datasetArn"], tags={"owner": "qa"})
+    assert home.get_dataset(datasetId="support_eval-Ab12Cd34Ef")["tags"] == {
+        **before,
+        "owner": "qa",
+    }
 
 
 def client_for_other_account(ac: Any) -> Any:
@@ -367,14 +378,14 @@ def client_for_other_account(ac: Any) -> Any:
 def test_generated_arns_name_the_callers_account_and_region(mock: Mock, ac: Any) -> None:
     memory = ac.create_memory(name="arn_memory", eventExpiryDuration=30)["memory"]
     assert memory["arn"] == (
-        f"arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/{memory['id']}"
+        f"arn:aws:bedrock-agentcore:us-west-2:123456789012:memory/{memory['id']}"
     )
     assert memory["id"].startswith("arn_memory-") and len(memory["id"]) == len("arn_memory-") + 10
     assert ac.get_memory(memoryId=memory["id"])["memory"]["arn"] == memory["arn"]
     gateway = new_gateway(ac, "arn-gateway")
     assert gateway["gatewayId"].startswith("arn-gateway-")
     assert gateway["gatewayArn"] == (
-        f"arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/{gateway['gatewayId']}"
+        f"arn:aws:bedrock-agentcore:us-west-2:123456789012:gateway/{gateway['gatewayId']}"
     )
     other = client(mock.url, key="draftmock-other", region="eu-west-1")
     identity = other.create_workload_identity(name="arn-identity")
@@ -382,3 +393,15 @@ def test_generated_arns_name_the_callers_account_and_region(mock: Mock, ac: Any)
         "arn:aws:bedrock-agentcore:eu-west-1:210987654321:"
         "workload-identity-directory/default/workload-identity/arn-identity"
     )
+
+
+def test_a_fresh_mock_shows_the_fixtures_memories_gateways_and_identities(mock: Mock) -> None:
+    fresh = client(mock.url)  # us-east-1, where the default fixture keeps them
+    memories = fresh.list_memories()["memories"]
+    assert [(m["id"], m["status"]) for m in memories] == [("support_memory-Qx7Lm2Np4R", "ACTIVE")]
+    memory = fresh.get_memory(memoryId="support_memory-Qx7Lm2Np4R")["memory"]
+    assert memory["arn"].endswith(":123456789012:memory/support_memory-Qx7Lm2Np4R")
+    gateways = fresh.list_gateways()["items"]
+    assert [(g["name"], g["status"]) for g in gateways] == [("orders-gateway", "READY")]
+    identities = fresh.list_workload_identities()["workloadIdentities"]
+    assert [w["name"] for w in identities] == ["support-agent-identity"]
