@@ -44,7 +44,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
         f"{server.url}/omni",
         headers=HEADERS,
         config=config_for("omni"),
-        max_examples=25,
+        max_examples=5,  # the whole document: 155 operations
     )
     _assert_clean(result)
 

@@ -41,7 +41,7 @@ def test_our_spec_has_no_failures(server: LiveServer) -> None:
         f"{server.url}/promptlayer",
         headers=HEADERS,
         config=config_for("promptlayer"),
-        max_examples=25,
+        max_examples=5,  # the whole document: 143 operations
     )
     _assert_clean(result)
 

@@ -87,12 +87,14 @@ def test_probability_and_count_together(mock: Mock) -> None:
             "api": "promptlayer",
             "operation": "listDatasets",
             "status": 422,
-            "probability": 0.5,
+            "probability": 0.1,
             "count": 3,
         },
     )
     pl = mock.client("promptlayer", PL)
-    statuses = [pl.get("/api/public/v2/datasets").status_code for _ in range(40)]
+    # p = 0.1 over 120 calls: fewer than 3 faults, or the first 3 calls all faulted, each has a
+    # chance below 0.1% (the draws are not seeded per test)
+    statuses = [pl.get("/api/public/v2/datasets").status_code for _ in range(120)]
     assert statuses.count(422) == 3  # the count caps what the probability lets through
     assert statuses[:3] != [422, 422, 422]  # ... and the probability skipped some calls
     rules = httpx.get(f"{mock.url}/__draftmock/faults").json()["rules"]
