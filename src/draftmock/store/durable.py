@@ -11,9 +11,9 @@ others only append, and one commit at the end of the loop's turn saves them all 
 them is answered (``Writing.saved``). A request that raises rolls back its whole group (none of
 which was answered yet), and the world is rebuilt from the store before its next use. Control calls that change a world (rules, resets, restores)
 write a checkpoint of it instead of an entry: they are rare and their inputs are varied. A
-world also gets a checkpoint once the entries written since its last one outweigh it, so start-up
-replays at most about as many bytes of log as the checkpoint holds, and a write costs O(change)
-amortised.
+world also gets a checkpoint once the entries written since its last one outweigh it four times,
+so start-up replays at most about four times as many bytes of log as the checkpoint holds, and a
+write costs O(change) amortised.
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ from draftmock.store.base import FORMAT, Store, StoreBusy, StoreError, Transacti
 log = logging.getLogger("draftmock.store")
 
 # A world is checkpointed once the log written since its last checkpoint outweighs the
-# checkpoint, and never more often than every this many bytes of log.
+# checkpoint this many times, and never more often than every MIN_LOG_BYTES of log. A checkpoint
+# dumps the whole world on the request path (the requests waiting meanwhile are its tail
+# latency): the ratio trades how often that happens against how much log a start-up replays.
+CHECKPOINT_RATIO = 4
 MIN_LOG_BYTES = 1 << 20
 
 # Control operations (control.yaml) by what they touch: every world, or one world's snapshots
@@ -259,7 +262,7 @@ class Durable:
         tx.append(row, kind, codec.dumps(data), body)
         track.seq = row.head
         track.last_now = float(data["now"])
-        if row.log_bytes >= max(row.checkpoint_bytes, MIN_LOG_BYTES):
+        if row.log_bytes >= max(CHECKPOINT_RATIO * row.checkpoint_bytes, MIN_LOG_BYTES):
             self._checkpoint(tx, name, row)
 
     # -- requests ----------------------------------------------------------------------------
