@@ -29,3 +29,12 @@ def test_a_body_that_is_not_multipart_is_refused(mock: Mock) -> None:
     headers = {**OMNI, "Content-Type": "multipart/form-data; boundary=zz"}
     answer = httpx.post(f"{mock.url}/omni/v1/uploads", content=b"garbage", headers=headers)
     assert answer.status_code == 400
+
+
+def test_a_file_member_sent_as_text_is_refused(mock: Mock) -> None:
+    data = {"modelId": "ddb2f6c5-fa8c-49b6-b70f-b6b7b29843e8", "file": "a,b\n1,2\n"}
+    answer = httpx.post(
+        f"{mock.url}/omni/v1/uploads", files={"viewName": (None, "v")}, data=data, headers=OMNI
+    )
+    assert answer.status_code == 400
+    assert "file" in answer.json()["message"]

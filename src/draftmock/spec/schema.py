@@ -142,6 +142,10 @@ class SchemaValidator:
         for name, value in form.items():
             sub = self._local(properties.get(name))
             kind = sub.get("type") if isinstance(sub, dict) else None
+            if isinstance(value, str) and isinstance(sub, dict) and _is_file(sub):
+                message = f"{name!r} is a file: a part with a filename"
+                found.append(Violation((*prefix, name), "format", message))
+                continue
             if isinstance(value, str) and (
                 kind == "string" or (isinstance(kind, list) and "string" in kind)
             ):
@@ -260,4 +264,14 @@ def _to_violations(error: ValidationError, prefix: Loc) -> Iterable[Violation]:
             return
     yield Violation(
         loc, keyword, error.message, expected=error.validator_value, instance=error.instance
+    )
+
+
+def _is_file(schema: Mapping[str, Any]) -> bool:
+    """A form member that is a file upload (OpenAPI 3.0 ``format: binary``, 3.1
+    ``contentMediaType``/``contentEncoding``)."""
+    return (
+        schema.get("format") == "binary"
+        or "contentMediaType" in schema
+        or ("contentEncoding" in schema)
     )
