@@ -82,10 +82,13 @@ class Document:
         return {"$ref": f"{self.uri}#{quote(pointer, safe='/~')}"}
 
     def resolve(self, node: Any) -> Any:
-        """Follow local ``$ref``s (``#/...``) until a non-reference node is reached."""
+        """Follow local ``$ref``s (``#/...``, or this document's own URI then ``#/...``, as its
+        registry writes them) until a non-reference node is reached."""
         seen = 0
         while isinstance(node, dict) and "$ref" in node and seen < 32:
             ref = node["$ref"]
+            if isinstance(ref, str) and ref.startswith(self.uri + "#"):
+                ref = ref[len(self.uri) :]
             if not ref.startswith("#/"):
                 raise SpecError(f"{self.path.name}: only local references are supported ({ref})")
             # A URI fragment: percent-encoded (RFC 6901, section 6), as a registry writes it.

@@ -23,6 +23,7 @@ from openapi_schema_validator import (
     oas31_format_checker,
 )
 
+from draftmock.errors import SpecError
 from draftmock.spec.document import Document
 
 Loc = tuple[str | int, ...]
@@ -155,14 +156,10 @@ class SchemaValidator:
 
     def _local(self, node: Any) -> Any:
         """``node`` with its local ``$ref``s followed (None for another file's schema)."""
-        document = self._document_
-        while isinstance(node, dict) and isinstance(ref := node.get("$ref"), str):
-            if ref.startswith(document.uri):  # the registry's absolute form of a local one
-                ref = ref[len(document.uri) :]
-            if not ref.startswith("#/"):
-                return None
-            node = document.resolve({"$ref": ref})
-        return node
+        try:
+            return self._document_.resolve(node)
+        except SpecError:
+            return None
 
     def is_valid(self, instance: Any) -> bool:
         return not self.violations(instance)
