@@ -484,15 +484,12 @@ def _body(op: Operation, request: Request, lenient: bool) -> tuple[Any, list[Vio
             ]
     if as_declared and not _reads_as_json(media_type):
         body = _unparsed(media_type, raw)
-        form = body
-        if media_type.lower() == "multipart/form-data":
-            form = _multipart(request.headers.get("content-type", ""), raw)
-            if form is None:
-                message = f"not a readable {media_type} body"
-                return None, [Violation(("body",), "contentType", message)]
-        if isinstance(form, dict) and validator is not None:
-            return body, validator.form_violations(form, ("body",))
-        return body, []
+        if media_type.lower() != "multipart/form-data":
+            return body, []  # a urlencoded form's values are read as its fields, unchecked
+        form = _multipart(request.headers.get("content-type", ""), raw)
+        if form is None:
+            return None, [Violation(("body",), "contentType", f"not a readable {media_type} body")]
+        return body, validator.form_violations(form, ("body",)) if validator is not None else []
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
