@@ -61,7 +61,7 @@ class SchemaValidator:
     compiled engine's format findings stand, so ``format`` is enforced on requests and replies.
     """
 
-    __slots__ = ("_direction", "_document_", "_fast", "_validator", "schema")
+    __slots__ = ("_direction", "_document_", "_fast", "_form", "_validator", "schema")
 
     def __init__(
         self, document: Document, schema: dict[str, Any], direction: str | None = None
@@ -74,6 +74,7 @@ class SchemaValidator:
         self._direction = direction
         self._fast: Any = None
         self._validator: Any = None
+        self._form: _FormShape | None = None
 
     @property
     def _document(self) -> Document:
@@ -120,10 +121,27 @@ class SchemaValidator:
         return self._validator
 
     def form_violations(self, form: Mapping[str, Any], prefix: Loc = ()) -> list[Violation]:
-        """What can be checked of a form (multipart or urlencoded), whose values are text or
-        files: every ``required`` member present (through ``$ref``s and ``allOf``), and each text
-        value whose property is a string validated against that property's schema."""
-        document = self._document_
+        """What can be checked of a multipart form, whose values are text or files: every
+        ``required`` member present (through ``$ref``s and ``allOf``), a file member sent as a
+        file, and each text value whose property is a string validated against that property."""
+        shape = self._form or self._read_form_shape()
+        found = [
+            Violation((*prefix, name), "required", f"{name!r} is a required property")
+            for name in shape.required
+            if name not in form
+        ]
+        for name, value in form.items():
+            if not isinstance(value, str):
+                continue
+            if name in shape.files:
+                message = f"{name!r} is a file: a part with a filename"
+                found.append(Violation((*prefix, name), "format", message))
+            elif (checker := shape.text.get(name)) is not None:
+                found.extend(checker.violations(value, (*prefix, name)))
+        return found
+
+    def _read_form_shape(self) -> _FormShape:
+        """The schema read once as a form: its required members, file and string properties."""
         required: list[str] = []
         properties: dict[str, Any] = {}
         stack: list[Any] = [self.schema]
@@ -135,24 +153,19 @@ class SchemaValidator:
             for name, sub in (node.get("properties") or {}).items():
                 properties.setdefault(name, sub)
             stack.extend(node.get("allOf", []) or [])
-        found = [
-            Violation((*prefix, name), "required", f"{name!r} is a required property")
-            for name in dict.fromkeys(required)
-            if name not in form
-        ]
-        for name, value in form.items():
-            sub = self._local(properties.get(name))
-            kind = sub.get("type") if isinstance(sub, dict) else None
-            if isinstance(value, str) and isinstance(sub, dict) and _is_file(sub):
-                message = f"{name!r} is a file: a part with a filename"
-                found.append(Violation((*prefix, name), "format", message))
+        files: set[str] = set()
+        text: dict[str, SchemaValidator] = {}
+        for name, sub in properties.items():
+            sub = self._local(sub)
+            if not isinstance(sub, dict):
                 continue
-            if isinstance(value, str) and (
-                kind == "string" or (isinstance(kind, list) and "string" in kind)
-            ):
-                checker = SchemaValidator(document, sub, self._direction)
-                found.extend(checker.violations(value, (*prefix, name)))
-        return found
+            kind = sub.get("type")
+            if _is_file(sub):
+                files.add(name)
+            elif kind == "string" or (isinstance(kind, list) and "string" in kind):
+                text[name] = SchemaValidator(self._document_, sub, self._direction)
+        self._form = _FormShape(tuple(dict.fromkeys(required)), frozenset(files), text)
+        return self._form
 
     def _local(self, node: Any) -> Any:
         """``node`` with its local ``$ref``s followed (None for another file's schema)."""
@@ -272,3 +285,10 @@ def _is_file(schema: Mapping[str, Any]) -> bool:
         or "contentMediaType" in schema
         or ("contentEncoding" in schema)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _FormShape:
+    required: tuple[str, ...]
+    files: frozenset[str]
+    text: dict[str, SchemaValidator]
