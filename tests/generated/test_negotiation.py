@@ -1,5 +1,7 @@
-"""Accept negotiation in the generated tier: the documented media type the client prefers, and
-406 (documented, or the mock's own problem+json) when ``Accept`` admits none."""
+"""Accept negotiation in the generated tier: the documented media type the client prefers; when
+``Accept`` admits none, the documented 406 (or 4XX, default), and where the operation documents
+no such status, the reply as if ``Accept`` were absent (RFC 9110 §12.5.1 lets a server disregard
+it), never a status the operation does not document."""
 
 from __future__ import annotations
 
@@ -41,6 +43,19 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [reason], properties: {reason: {type: string}}}
+  /export:
+    get:
+      operationId: getExport
+      responses:
+        '200':
+          description: the export
+          content:
+            text/csv: {schema: {type: string}}
+        4XX:
+          description: a client error
+          content:
+            application/json:
+              schema: {type: object, required: [error], properties: {error: {type: string}}}
 """
 
 
@@ -72,11 +87,21 @@ def test_the_preferred_documented_media_type_answers(
 
 
 def test_an_accept_admitting_nothing_documented_is_not_acceptable(api: httpx.Client) -> None:
-    refused = api.get("/report", headers={"accept": "image/png"})
-    assert refused.status_code == 406
-    assert refused.headers["content-type"] == "application/problem+json"
     documented = api.get("/summary", headers={"accept": "text/html"})
     assert documented.status_code == 406 and isinstance(documented.json()["reason"], str)
+    ranged = api.get("/export", headers={"accept": "image/png"})
+    assert ranged.status_code == 406 and ranged.json()["error"]
+
+
+@pytest.mark.parametrize("accept", ["image/png", "y6`kb/a9l!a", "text/csv;q=0"])
+def test_an_operation_documenting_no_406_disregards_an_accept_it_cannot_honour(
+    api: httpx.Client, accept: str
+) -> None:
+    answered = api.get("/report", headers={"accept": accept})
+    assert answered.status_code == 200
+    assert answered.headers["content-type"] == "application/json"
+    assert isinstance(answered.json()["total"], int)
+    assert "x-draftmock-error" not in answered.headers
 
 
 def test_negotiation_ranks_by_the_most_specific_range() -> None:

@@ -189,8 +189,10 @@ class GeneratedApi:
         return handle
 
     def _negotiated(self, plan: Plan, accept: str | None, ctx: Context[Any]) -> Plan | Reply:
-        """``plan`` answering in the documented media type ``Accept`` prefers; the documented
-        406 (or the mock's own) when it admits none of them."""
+        """``plan`` answering in the documented media type ``Accept`` prefers. When it admits
+        none of them: the documented 406 (or ``4XX``, ``default``); an operation that documents
+        no such status answers as if ``Accept`` were absent (RFC 9110 §12.5.1 lets a server
+        disregard it), as a status it does not document is never sent."""
         slot = plan.slot
         if not accept or slot is None or slot.media_type is None:
             return plan
@@ -200,6 +202,8 @@ class GeneratedApi:
             return plan
         chosen = negotiate(ordered_media(content), accept)
         if chosen is None:
+            if not self._documents(plan, 406):
+                return plan
             listed = ", ".join(map(str, content))
             return self._error(plan, [406], f"Accept: {accept} admits none of {listed}", ctx)
         if chosen == slot.media_type:
