@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -96,6 +97,7 @@ class VirtualClock:
             self._offset = wall_offset + time.time() - time.monotonic()
 
 
+@lru_cache(maxsize=256)  # a reply writes the same few instants several times
 def iso(instant: float) -> str:
     """ISO 8601 UTC with milliseconds and a Z suffix."""
     text = datetime.fromtimestamp(instant, UTC).isoformat(timespec="milliseconds")
