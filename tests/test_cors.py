@@ -138,6 +138,7 @@ def test_a_preflight_is_answered_without_credentials(open_cors: Served, api: str
     assert allowed == {h.lower() for h in call.headers}
     assert int(response.headers["access-control-max-age"]) > 0
     assert "Origin" in response.headers["vary"]
+    assert "content-length" not in response.headers  # RFC 9110 §8.6: never on a 204
 
 
 @pytest.mark.parametrize("api", sorted(CALLS))

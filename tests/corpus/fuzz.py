@@ -5,6 +5,13 @@ Schemathesis runs in positive mode, examples and fuzzing phases, with a fixed se
 ``not_a_server_error``, ``status_code_conformance``, ``content_type_conformance`` and
 ``response_schema_conformance``. A document is *clean* when the server started, Schemathesis
 finished and no check failed.
+
+One complaint is set aside, for either server: a 204 sent without content (as HTTP requires,
+RFC 9110 §15.3.5) on an operation whose document describes a body for its 204 (AWS' converted
+documents do). Schemathesis then reports a missing Content-Type and unparsable JSON; no reply
+can be both a valid 204 and carry that body, so such a failure is counted as ``no_content``
+(the document's defect), not against the server — only when every failing case behind it was
+such a 204.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ class Result:
     start_seconds: float | None = None
     failures: dict[str, list[str]] = field(default_factory=dict)  # kind -> operations
     errors: list[str] = field(default_factory=list)  # Schemathesis' own errors (network, schema)
+    # kind -> operations whose only failing replies were 204s without content (set aside)
+    no_content: dict[str, list[str]] = field(default_factory=dict)
     exit_code: int | None = None
     seconds: float = 0.0
     note: str = ""
@@ -105,6 +114,7 @@ def run_one(
                 return result
             result.started = True
             report = Path(scratch) / "report.json"
+            events = Path(scratch) / "events.ndjson"
             command = [
                 str(SCHEMATHESIS), "run", str(document),
                 "--url", f"http://127.0.0.1:{port}",
@@ -112,7 +122,8 @@ def run_one(
                 "--max-examples", str(max_examples), "--seed", "1", "--workers", "1",
                 "--request-timeout", "20", "--no-color",
                 "--generation-database", "none",
-                "--report", "json", "--report-json-path", str(report),
+                "--report", "json,ndjson", "--report-json-path", str(report),
+                "--report-ndjson-path", str(events),
             ]  # fmt: skip
             try:
                 done = subprocess.run(command, capture_output=True, timeout=budget, cwd=scratch)
@@ -121,9 +132,14 @@ def run_one(
                 result.note = f"Schemathesis did not finish within {budget:.0f} s"
             parsed = _report(report)
             if parsed is not None:
+                bodiless = _only_on_bodiless_204(events)
                 for failure in parsed.get("failures", []):
-                    kind = KINDS.get(failure.get("title", ""), failure.get("title", "other"))
-                    result.failures.setdefault(kind, []).extend(failure.get("operations", []))
+                    title = failure.get("title", "")
+                    kind = KINDS.get(title, title or "other")
+                    for operation in failure.get("operations", []):
+                        aside = (title, operation) in bodiless
+                        target = result.no_content if aside else result.failures
+                        target.setdefault(kind, []).append(operation)
                 result.errors = [
                     f"{e['title']} x{e.get('count', 1)}" for e in parsed.get("errors", [])
                 ]
@@ -156,6 +172,42 @@ def _report(path: Path) -> dict[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
+# The complaints a 204 without content draws where the document describes a body for it.
+_NO_CONTENT_TITLES = frozenset({"Missing Content-Type header", "JSON deserialization error"})
+
+
+def _only_on_bodiless_204(events: Path) -> set[tuple[str, str]]:
+    """(failure title, operation) pairs whose every failing check, in Schemathesis' NDJSON event
+    report, judged a 204 reply without content."""
+    bodiless: set[tuple[str, str]] = set()
+    other: set[tuple[str, str]] = set()
+    try:
+        lines = events.read_text().splitlines()
+    except OSError:
+        return set()
+    for line in lines:
+        try:
+            event = json.loads(line).get("ScenarioFinished")
+        except (ValueError, AttributeError):
+            continue
+        if not isinstance(event, dict):
+            continue
+        recorder = event.get("recorder") or {}
+        interactions = recorder.get("interactions") or {}
+        for case_id, checks in (recorder.get("checks") or {}).items():
+            response = (interactions.get(case_id) or {}).get("response") or {}
+            empty = response.get("status_code") == 204 and not (
+                (response.get("content") or {}).get("$base64")
+            )
+            for check in checks:
+                failure = (check.get("failure_info") or {}).get("failure")
+                if check.get("status") != "failure" or not isinstance(failure, dict):
+                    continue
+                key = (str(failure.get("title")), str(failure.get("operation")))
+                (bodiless if empty and key[0] in _NO_CONTENT_TITLES else other).add(key)
+    return bodiless - other
+
+
 def summary(results: list[Result], server: str) -> dict[str, int]:
     mine = [r for r in results if r.server == server]
     return {
@@ -166,5 +218,6 @@ def summary(results: list[Result], server: str) -> dict[str, int]:
         "off_schema": sum("off_schema" in r.failures for r in mine),
         "undocumented_status": sum("undocumented_status" in r.failures for r in mine),
         "content_type": sum("content_type" in r.failures for r in mine),
+        "no_content_set_aside": sum(bool(r.no_content) for r in mine),
         "schemathesis_errors": sum(bool(r.errors) for r in mine),
     }

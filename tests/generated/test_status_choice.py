@@ -73,3 +73,79 @@ def test_a_delete_answered_by_a_default_with_a_body_is_not_a_204(tmp_path: Path)
         answered = api.delete("/addons/a1")
         assert answered.status_code == 200
         assert isinstance(answered.json()["done"], bool)
+
+
+# AWS documents converted from botocore's models give 204 successes a JSON body (an empty object
+# schema) that HTTP forbids: a 204 has no content (RFC 9110 §15.3.5).
+NO_CONTENT_WITH_BODY = """
+openapi: 3.0.0
+info: {title: rooms, version: '1'}
+paths:
+  /rooms/{id}:
+    delete:
+      operationId: DeleteRoom
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '204':
+          description: Success
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/DeleteRoomOutput'}}
+        '404':
+          description: no such room
+          content:
+            application/json:
+              schema: {type: object, properties: {message: {type: string}}}
+  /rooms/{id}/members:
+    post:
+      operationId: addMember
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '204':
+          description: Success
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/DeleteRoomOutput'}}
+  /tables/{id}:
+    delete:
+      operationId: deleteTable
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: the deleted table
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [deleted]
+                properties: {deleted: {type: boolean}}
+        '204':
+          description: deleted
+          content:
+            application/json: {schema: {type: object}}
+components:
+  schemas:
+    DeleteRoomOutput: {type: object, properties: {}}
+"""
+
+
+def test_a_204_documenting_a_body_goes_out_without_one(tmp_path: Path) -> None:
+    """A 204 is sent as HTTP says (no body, no Content-Type, no Content-Length), however the
+    document describes it, and the connection stays usable; where another 2xx is documented,
+    that one answers instead."""
+    path = tmp_path / "rooms.yaml"
+    path.write_text(NO_CONTENT_WITH_BODY)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+        for answered in (
+            api.delete("/rooms/r1"),
+            api.post("/rooms/r1/members"),
+            api.post("/rooms/r1/members", headers={"prefer": "code=204"}),
+            api.post("/rooms/r1/members", headers={"prefer": "dynamic=true"}),
+        ):
+            assert answered.status_code == 204, answered.text
+            assert answered.content == b""
+            assert "content-type" not in answered.headers
+            assert "content-length" not in answered.headers
+            assert "x-draftmock-violation" not in answered.headers
+        other = api.delete("/tables/t1")
+        assert other.status_code == 200
+        assert isinstance(other.json()["deleted"], bool)

@@ -124,14 +124,21 @@ def make_plan(values: Values, site: OperationSite, role: Role | None) -> Plan:
     responses = responses if isinstance(responses, dict) else {}
     answerable = {k: v for k, v in responses.items() if not _malformed(values, v)}
     chosen = success_status(answerable or responses, role.action if role else None)
-    # 204 carries no body: a range or default response that documents one answers 200.
-    if (
-        chosen
-        and chosen[0] == 204
-        and chosen[1].upper() in ("2XX", "DEFAULT")
-        and _has_content(values, responses[chosen[1]])
-    ):
-        chosen = (200, chosen[1])
+    # 204 carries no body: a range or default response that documents one answers 200; a 204
+    # documenting one gives way to another documented success, else goes out without it.
+    if chosen and chosen[0] == 204 and _has_content(values, responses[chosen[1]]):
+        if chosen[1].upper() in ("2XX", "DEFAULT"):
+            chosen = (200, chosen[1])
+        else:
+            others = {k: v for k, v in answerable.items() if str(k).upper() != chosen[1].upper()}
+            other = success_status(others, role.action if role else None)
+            if (
+                other
+                and 200 <= other[0] < 300
+                and other[0] != 204
+                and other[1].upper() != "DEFAULT"
+            ):
+                chosen = other
     if len(answerable) < len(responses) and answerable:
         log.warning(
             "%s: %s declare only malformed media types, no reply can honour them; answering %s",
@@ -218,7 +225,7 @@ class GeneratedApi:
         if slot is None:
             return Reply(plan.status, None)
         headers = required_headers(self.values, slot, rng)
-        if slot.media_type is None:
+        if slot.media_type is None or plan.status == 204:
             return Reply(plan.status, None, headers)
         media = concrete_media(slot.media_type)
         if slot.schema is None:

@@ -28,6 +28,7 @@ from draftmock.journal import Message
 from draftmock.runtime import Runtime, World
 from draftmock.seed_files import SeedFiles
 from draftmock.server.admin import build_admin
+from draftmock.server.conformance import NO_CONTENT
 from draftmock.server.cors import CorsMiddleware, CorsPolicy
 from draftmock.server.pipeline import ApiPipeline, Request, request_from_entry
 from draftmock.server.transport import TransportLimits, TransportReply
@@ -420,11 +421,12 @@ def header_value(value: str) -> bytes:
 
 async def send_reply(send: Send, reply: Reply) -> bytes:
     """Send ``reply``; returns the body as sent."""
-    payload = encode_body(reply)
-    raw_headers: list[tuple[bytes, bytes]] = [
-        (b"content-length", str(len(payload)).encode()),
-    ]
-    if reply.body is not None:
+    bodiless = reply.status in NO_CONTENT  # no content, no Content-Length (RFC 9110 §8.6)
+    payload = b"" if bodiless else encode_body(reply)
+    raw_headers: list[tuple[bytes, bytes]] = []
+    if not bodiless:
+        raw_headers.append((b"content-length", str(len(payload)).encode()))
+    if reply.body is not None and not bodiless:
         raw_headers.append((b"content-type", reply.media_type.encode("latin-1")))
     raw_headers.extend(
         (name.lower().encode("latin-1"), header_value(value))

@@ -7,6 +7,10 @@ from typing import Any
 from draftmock.spec.operations import Operation
 from draftmock.vendors._kit import Reply
 
+# Statuses whose replies carry no content (RFC 9110 §15.3.5, §15.4.5): sent without a body even
+# where a document's response describes one, and conforming so.
+NO_CONTENT = frozenset({204, 304})
+
 
 def reply_problems(op: Operation, reply: Reply) -> list[str]:
     """Why ``reply`` is not what ``op`` documents (empty when it conforms)."""
@@ -22,7 +26,7 @@ def reply_problems(op: Operation, reply: Reply) -> list[str]:
         if name not in lowered
     )
     if reply.body is None:
-        if spec.content and reply.status != 204:
+        if spec.content and reply.status not in NO_CONTENT:
             problems.append(f"status {reply.status} documents a body but none was sent")
         return problems
     if not spec.content:

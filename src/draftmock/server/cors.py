@@ -174,8 +174,7 @@ class CorsMiddleware:
             (b"access-control-allow-methods", METHODS.encode()),
             (b"access-control-max-age", str(self.policy.max_age).encode()),
             (b"vary", vary),
-            (b"content-length", b"0"),
-        ]
+        ]  # a 204: no Content-Length (RFC 9110 §8.6)
         if names:
             headers.append((b"access-control-allow-headers", ", ".join(names).encode("latin-1")))
         if private_network and not control:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 
 from draftmock.runtime import Runtime, World
-from draftmock.server.conformance import reply_problems
+from draftmock.server.conformance import NO_CONTENT, reply_problems
 from draftmock.server.steering import (
     MOCK_ERROR_HEADER,
     Preference,
@@ -317,6 +317,13 @@ class ApiPipeline:
         )
 
     def _checked(self, op: Operation, reply: Reply, request: Request) -> Reply:
+        if reply.status in NO_CONTENT and reply.body is not None:
+            spec = op.response_for(reply.status)
+            if spec is not None and spec.content:
+                # HTTP: a 204 (or 304) has no content, even where the document describes some
+                # (AWS' converted documents give 204s an empty-object JSON body). A body the
+                # document does not describe stays, and is the diagnostic below.
+                reply = Reply(reply.status, None, reply.headers, reply.media_type)
         if MOCK_ERROR_HEADER in reply.headers or VIOLATION_HEADER in reply.headers:
             return reply  # the mock's own refusal or diagnostic, marked as such
         problems = reply_problems(op, reply)
