@@ -21,6 +21,7 @@ from draftmock.generated.shapes import (
 )
 from draftmock.generated.values import Values
 from draftmock.spec.schema import Violation
+from draftmock.spec.xml import is_xml, schema_node, to_xml
 from draftmock.vendors._kit import Reply
 
 # The header the server's response check lets through: a reply of the mock itself, not of the API.
@@ -128,10 +129,17 @@ def error_reply(
         return Reply(status, None, headers)
     media = concrete_media(slot.media_type)
     if slot.schema is None:
-        return Reply(status, {"message": message}, headers, media)
+        return Reply(status, _encoded(values, {"message": message}, media, None), headers, media)
     body = values.generate(slot.schema, rng)
     worded = _with_message(values, slot.schema, body, message, status)
-    return Reply(status, worded, headers, media)
+    return Reply(status, _encoded(values, worded, media, slot.schema), headers, media)
+
+
+def _encoded(values: Values, value: Any, media: str, schema: str | None) -> Any:
+    """An error body in its media type: XML written from its schema, JSON as it is."""
+    if is_xml(media):
+        return to_xml(values.document, schema_node(values.document, schema), value)
+    return value
 
 
 def problem(status: int, message: str, violations: Sequence[Violation] = ()) -> Reply:

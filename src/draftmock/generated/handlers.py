@@ -47,6 +47,7 @@ from draftmock.generated.shapes import (
 from draftmock.generated.store import Store, id_key, scope_key
 from draftmock.generated.values import Values
 from draftmock.spec.operations import OperationSite
+from draftmock.spec.xml import is_xml, schema_node, to_xml, to_xml_empty
 from draftmock.vendors._kit import Call, Context, ContractGap, Handler, JobFunction, Reply
 
 log = logging.getLogger("draftmock")
@@ -235,7 +236,7 @@ class GeneratedApi:
             if plan.operation_id in self.gaps:
                 raise ContractGap(f"{plan.operation_id}: {self.gaps[plan.operation_id]}")
             body = self._generated(plan, slot.schema, rng)
-        return Reply(plan.status, _as_media(body, media), headers, media)
+        return Reply(plan.status, self._as_media(body, media, slot.schema), headers, media)
 
     def _example(self, plan: Plan, schema: str, examples: tuple[Any, ...]) -> Any:
         """The first of the document's examples that validates (judged once per operation)."""
@@ -261,7 +262,7 @@ class GeneratedApi:
         for op_id, plan in self.plans.items():
             time.sleep(0.002)  # in the background: let requests take the interpreter first
             slot = plan.slot
-            if slot is None or slot.schema is None or not _json_slot(slot):
+            if slot is None or slot.schema is None or not _structured(slot):
                 continue
             if any(self.values.valid(slot.schema, e) for e in slot.examples):
                 continue
@@ -442,7 +443,7 @@ class GeneratedApi:
             return missing
         records = ctx.backend.items(resource.name, scope)
         slot = plan.slot
-        if slot is None or slot.schema is None or not _json_slot(slot):
+        if slot is None or slot.schema is None or not _structured(slot):
             return self.stateless(plan, ctx)
         rng = self.values.rng(ctx)
         # Paging and filters from the query, or from the body (operationId-style APIs).
@@ -452,7 +453,8 @@ class GeneratedApi:
             log.debug("%s: the stored records do not fit %s", self.api, plan.operation_id)
             return self.stateless(plan, ctx)
         headers = required_headers(self.values, slot, rng)
-        return Reply(plan.status, body, headers, concrete_media(slot.media_type or ""))
+        media = concrete_media(slot.media_type or "")
+        return Reply(plan.status, self._as_media(body, media, slot.schema), headers, media)
 
     # -- pieces ---------------------------------------------------------------------------------
 
@@ -663,12 +665,23 @@ class GeneratedApi:
         if slot.media_type is None or status == 204:
             return Reply(status, None, all_headers)
         media = concrete_media(slot.media_type)
-        if slot.schema is None or not _json_slot(slot):
-            return Reply(status, _as_media(record, media), all_headers, media)
+        if slot.schema is None or not _structured(slot):
+            return Reply(status, self._as_media(record, media, slot.schema), all_headers, media)
         body = fit(self.values, slot.schema, self._aliased(plan, slot.schema, record), rng)
         if body is None:
             body = self._generated(plan, slot.schema, rng)
-        return Reply(status, body, all_headers, media)
+        return Reply(status, self._as_media(body, media, slot.schema), all_headers, media)
+
+    def _as_media(self, value: Any, media: str, schema: str | None) -> Any:
+        """``value`` (valid against ``schema``) as a body of ``media``: as it is for JSON, XML
+        written by the schema's ``xml`` objects, text as a string, anything else empty."""
+        if is_json(media):
+            return value
+        if is_xml(media):
+            return to_xml(self.document, schema_node(self.document, schema), value)
+        if media.startswith("text/"):
+            return value if isinstance(value, str) else str(value)
+        return b""
 
 
 def _begin(
@@ -744,20 +757,15 @@ def _scope_values(resource: Resource, call: Call) -> list[Any]:
     return [call.path.get(name) for name in resource.scope_params]
 
 
-def _json_slot(slot: MediaSlot) -> bool:
-    return slot.media_type is not None and is_json(slot.media_type)
-
-
-def _as_media(value: Any, media: str) -> Any:
-    if is_json(media):
-        return value
-    if media.startswith("text/") or "xml" in media:
-        return value if isinstance(value, str) else str(value)
-    return b""
+def _structured(slot: MediaSlot) -> bool:
+    """JSON or XML: a body built as a value of its schema (XML written from it at the end)."""
+    return slot.media_type is not None and (is_json(slot.media_type) or is_xml(slot.media_type))
 
 
 def _unschematic(media: str) -> Any:
-    return {} if is_json(media) else ""
+    if is_json(media):
+        return {}
+    return to_xml_empty() if is_xml(media) else ""
 
 
 def _json_patch(record: dict[str, Any], operations: list[Any]) -> dict[str, Any]:

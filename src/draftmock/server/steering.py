@@ -13,10 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from draftmock.generated.shapes import ordered_media
 from draftmock.ids import seeded_rng
 from draftmock.spec.document import Document
 from draftmock.spec.generate import generate
 from draftmock.spec.operations import Operation, ResponseSpec
+from draftmock.spec.xml import is_xml, to_xml
 from draftmock.vendors._kit import Reply, Vendor, VendorError
 
 MOCK_ERROR_HEADER = "x-draftmock-error"
@@ -84,7 +86,7 @@ def preferred_reply(
         headers.setdefault("retry-after", FAULT_RETRY_AFTER)
     if not spec.content:
         return Reply(status, None, headers)
-    media_type = next(iter(spec.content))
+    media_type = ordered_media(spec.content)[0]  # JSON first, as the generated tier answers
     examples = spec.examples.get(media_type, {})
     if preference.example is not None and preference.example in examples:
         body = examples[preference.example]
@@ -93,6 +95,8 @@ def preferred_reply(
     else:
         schema = _schema(document, op, status, media_type)
         body = generate(document, schema, rng=seeded_rng(*key, media_type))
+    if is_xml(media_type):
+        body = to_xml(document, _schema(document, op, status, media_type), body)
     return Reply(status, body, headers, media_type)
 
 

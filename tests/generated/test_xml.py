@@ -1,0 +1,164 @@
+"""XML replies: written from the schema by OpenAPI's ``xml`` objects (name, attribute, wrapped,
+namespace and prefix), JSON preferred where an operation offers both, for successes, stored
+records, documented errors and ``Prefer`` alike."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from draftmock.assembly import build_runtime
+from draftmock.server.app import DraftmockApp
+from draftmock.spec.document import load_document
+from draftmock.spec.xml import to_xml
+from draftmock.testing import LiveServer
+
+PETS = "https://example.com/pets"
+DOCUMENT = """
+openapi: 3.0.3
+info: {title: pets, version: '1'}
+paths:
+  /pets:
+    post:
+      operationId: createPet
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: {$ref: '#/components/schemas/Pet'}}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/Pet'}}
+  /pets/{petId}:
+    get:
+      operationId: getPet
+      parameters: [{name: petId, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200':
+          description: the pet
+          content:
+            application/xml: {schema: {$ref: '#/components/schemas/Pet'}}
+        '404':
+          description: no such pet
+          content:
+            application/xml: {schema: {$ref: '#/components/schemas/Error'}}
+  /owners/{ownerId}:
+    get:
+      operationId: getOwner
+      parameters: [{name: ownerId, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: the owner
+          content:
+            application/xml: {schema: {$ref: '#/components/schemas/Owner'}}
+            application/json: {schema: {$ref: '#/components/schemas/Owner'}}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      xml: {name: pet, namespace: 'https://example.com/pets', prefix: p}
+      properties:
+        id: {type: integer, readOnly: true, xml: {attribute: true}}
+        name: {type: string, xml: {prefix: p}}
+        tags:
+          type: array
+          xml: {wrapped: true, name: labels}
+          items: {type: string, xml: {name: label}}
+    Owner:
+      type: object
+      required: [email, pets]
+      properties:
+        email: {type: string, format: email, xml: {name: e-mail}}
+        pets: {type: array, minItems: 2, maxItems: 2, items: {type: string}}
+    Error:
+      type: object
+      required: [message]
+      properties:
+        message: {type: string}
+"""
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    path = tmp_path_factory.mktemp("xml") / "pets.yaml"
+    path.write_text(DOCUMENT)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as client:
+        yield client
+
+
+def _xml(response: httpx.Response) -> ET.Element:
+    assert response.headers["content-type"] == "application/xml", response.text
+    assert "x-draftmock-violation" not in response.headers, response.text
+    return ET.fromstring(response.content)
+
+
+def test_a_stored_record_goes_out_as_the_schema_s_xml(api: httpx.Client) -> None:
+    created = api.post("/pets", json={"name": "Rex & Co", "tags": ["good", "old"]})
+    assert created.status_code == 201, created.text
+    pet_id = created.json()["id"]
+    root = _xml(api.get(f"/pets/{pet_id}"))
+    assert root.tag == f"{{{PETS}}}pet"
+    assert root.get("id") == str(pet_id)
+    assert root.findtext(f"{{{PETS}}}name") == "Rex & Co"
+    assert [label.text for label in root.findall("labels/label")] == ["good", "old"]
+
+
+def test_a_documented_error_in_xml_is_xml(api: httpx.Client) -> None:
+    missing = api.get("/pets/999999")
+    assert missing.status_code == 404
+    root = _xml(missing)
+    assert root.tag == "Error" and "not found" in (root.findtext("message") or "")
+
+
+def test_json_is_preferred_where_offered_and_xml_answers_when_asked(api: httpx.Client) -> None:
+    plain = api.get("/owners/o1")
+    assert plain.headers["content-type"] == "application/json"
+    assert len(plain.json()["pets"]) == 2
+    root = _xml(api.get("/owners/o1", headers={"accept": "application/xml"}))
+    assert root.tag == "Owner"
+    assert "@" in (root.findtext("e-mail") or "")
+    assert len(root.findall("pets")) == 2  # an unwrapped array repeats its member's element
+
+
+@pytest.mark.parametrize("prefer", ["code=200", "dynamic=true"])
+def test_prefer_answers_in_xml_too(api: httpx.Client, prefer: str) -> None:
+    root = _xml(api.get("/pets/1", headers={"prefer": prefer}))
+    assert root.tag == f"{{{PETS}}}pet"
+    assert root.findtext(f"{{{PETS}}}name") is not None
+
+
+def test_xml_names_values_and_prefixes_are_always_well_formed(tmp_path: Path) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text(
+        """
+openapi: 3.1.0
+info: {title: odd, version: '1'}
+paths: {}
+components:
+  schemas:
+    Odd:
+      type: object
+      xml: {prefix: q}
+      properties:
+        note: {type: string, xml: {attribute: true, prefix: n, namespace: 'urn:n'}}
+        list: {type: array, items: {type: integer}, xml: {name: ignored}}
+"""
+    )
+    document = load_document(path)
+    value = {"2fa code": "<&>", "note": 'say "hi"', "list": [1, 2], "a:b": None, "bell": "\x07!"}
+    text = to_xml(document, {"$ref": "#/components/schemas/Odd"}, value)
+    root = ET.fromstring(text.encode())
+    assert root.tag == "Odd"  # an undeclared prefix is left out rather than break the document
+    assert root.findtext("_2fa_code") == "<&>"
+    assert root.get("{urn:n}note") == 'say "hi"'
+    assert [e.text for e in root.findall("list")] == ["1", "2"]
+    assert root.findtext("bell") == "!"
+    listed = ET.fromstring(to_xml(document, {"type": "array"}, [1, True]).encode())
+    assert listed.tag == "root" and [e.text for e in listed] == ["1", "true"]
