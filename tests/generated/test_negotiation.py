@@ -5,6 +5,7 @@ it), never a status the operation does not document."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import httpx
@@ -43,6 +44,28 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [reason], properties: {reason: {type: string}}}
+  /books/{bookId}:
+    get:
+      operationId: getBook
+      parameters:
+        - {name: bookId, in: path, required: true, schema: {type: integer}}
+        - {name: fields, in: query, schema: {type: string, enum: [all, short]}}
+      responses:
+        '200':
+          description: the book
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/Book'}}
+            application/xml: {schema: {$ref: '#/components/schemas/Book'}}
+        '400':
+          description: a bad request
+          content:
+            application/xml: {schema: {$ref: '#/components/schemas/Problem'}}
+            application/json: {schema: {$ref: '#/components/schemas/Problem'}}
+        '404':
+          description: no such book
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/Problem'}}
+            application/xml: {schema: {$ref: '#/components/schemas/Problem'}}
   /export:
     get:
       operationId: getExport
@@ -56,6 +79,30 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [error], properties: {error: {type: string}}}
+  /books:
+    post:
+      operationId: createBook
+      requestBody:
+        content:
+          application/json: {schema: {$ref: '#/components/schemas/Book'}}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/Book'}}
+components:
+  schemas:
+    Book:
+      type: object
+      required: [title]
+      properties:
+        id: {type: integer, readOnly: true}
+        title: {type: string}
+    Problem:
+      type: object
+      required: [message]
+      properties:
+        message: {type: string}
 """
 
 
@@ -110,3 +157,42 @@ def test_negotiation_ranks_by_the_most_specific_range() -> None:
     assert negotiate(documented, "application/json;q=0, application/*") == "application/xml"
     assert negotiate(documented, None) == "application/json"
     assert negotiate(documented, "text/plain") is None
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        (None, "application/json"),
+        ("application/xml", "application/xml"),
+        ("application/json;q=0.4, application/xml", "application/xml"),
+        ("text/html", "application/json"),  # an error admitting no media type is still sent
+    ],
+)
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/books/424242", 404),  # the generic handler's not-found
+        ("/books/1?fields=every", 400),  # a request refused before any handler
+        ("/books/1?fields=short", 404),
+    ],
+)
+def test_an_error_answers_in_the_documented_media_type_accept_prefers(
+    api: httpx.Client, accept: str | None, media: str, path: str, status: int
+) -> None:
+    headers = {"accept": accept} if accept else {}
+    answered = api.get(path, headers=headers)
+    assert answered.status_code == status, answered.text
+    assert answered.headers["content-type"] == media
+    assert "x-draftmock-violation" not in answered.headers
+    if media == "application/xml":
+        root = ET.fromstring(answered.content)
+        assert root.tag == "Problem" and root.findtext("message")
+    else:
+        assert isinstance(answered.json()["message"], str)
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "application/json"])
+def test_prefer_answers_in_the_media_type_accept_prefers(api: httpx.Client, accept: str) -> None:
+    answered = api.get("/books/1", headers={"prefer": "code=404", "accept": accept})
+    assert answered.status_code == 404
+    assert answered.headers["content-type"] == accept

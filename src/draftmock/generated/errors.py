@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from draftmock.generated.negotiation import negotiate
 from draftmock.generated.shapes import (
     MediaSlot,
     concrete_media,
     deref,
     object_view,
+    ordered_media,
     response_slot,
 )
 from draftmock.generated.values import Values
@@ -118,12 +120,22 @@ def error_reply(
     statuses: Sequence[int],
     message: str,
     rng: Any,
+    *,
+    accept: str | None = None,
 ) -> Reply | None:
-    """The documented error for the first of ``statuses``, or None if none is documented."""
+    """The documented error for the first of ``statuses``, or None if none is documented; in
+    the documented media type ``accept`` prefers, as a success is (one admitting none of them
+    gets the first: an error is still an answer, never turned into a 406)."""
     found = error_slot(values, op_pointer, responses, statuses)
     if found is None:
         return None
     status, slot = found
+    if accept and slot.media_type is not None:
+        _, response = deref(values.document, slot.pointer)
+        content = response.get("content") if isinstance(response, dict) else None
+        chosen = negotiate(ordered_media(content), accept) if isinstance(content, dict) else None
+        if chosen is not None and chosen != slot.media_type:
+            slot = response_slot(values.document, op_pointer, slot.status, media=chosen) or slot
     headers = required_headers(values, slot, rng)
     if slot.media_type is None:
         return Reply(status, None, headers)

@@ -213,7 +213,8 @@ class GeneratedApi:
             if not self._documents(plan, 406):
                 return plan
             listed = ", ".join(map(str, content))
-            return self._error(plan, [406], f"Accept: {accept} admits none of {listed}", ctx)
+            reason = f"Accept: {accept} admits none of {listed}"
+            return self._error(plan, [406], reason, ctx, accept)
         if chosen == slot.media_type:
             return plan
         again = response_slot(self.document, plan.pointer, slot.status, media=chosen)
@@ -351,7 +352,8 @@ class GeneratedApi:
         if ctx.backend.get(resource.name, scope, key) is not None and documents_any(
             {k: v for k, v in plan.responses.items() if str(k) == "409"}, [409]
         ):
-            return self._error(plan, [409], f"{resource.name} {key} already exists", ctx)
+            reason = f"{resource.name} {key} already exists"
+            return self._error(plan, [409], reason, ctx, call.headers.get("accept"))
         record = _touched(self, resource, record, ctx.now, created=True)
         if resource.lifecycle is not None:
             _begin(ctx, resource, resource.lifecycle.creating, "create", scope, key, record)
@@ -376,7 +378,7 @@ class GeneratedApi:
         if existing is None:
             creatable = "create" not in self.model.operations_of(resource.name)
             if not creatable and "201" not in plan.responses:
-                return self._not_found(plan, resource, key, ctx)
+                return self._not_found(plan, resource, key, ctx, call)
             scope, missing = self._scope(plan, resource, ctx, call)
             if missing is not None:
                 return missing
@@ -468,7 +470,7 @@ class GeneratedApi:
         scope, key = self._address_by(resource, call, locator.location, locator.name)
         record = ctx.backend.get(resource.name, scope, key)
         if record is None:
-            return self._not_found(plan, resource, key, ctx)
+            return self._not_found(plan, resource, key, ctx, call)
         return scope, key, record
 
     def _address_by(
@@ -495,11 +497,15 @@ class GeneratedApi:
             return scope, None
         if not self._documents(plan, 404):
             return scope, None
-        return scope, self._error(plan, [404], f"{parent.name} {values[-1]} not found", ctx)
+        reason = f"{parent.name} {values[-1]} not found"
+        return scope, self._error(plan, [404], reason, ctx, call.headers.get("accept"))
 
-    def _not_found(self, plan: Plan, resource: Resource, key: str, ctx: Context[Any]) -> Reply:
+    def _not_found(
+        self, plan: Plan, resource: Resource, key: str, ctx: Context[Any], call: Call
+    ) -> Reply:
         if self._documents(plan, 404):
-            return self._error(plan, [404], f"{resource.name} {key} not found", ctx)
+            reason = f"{resource.name} {key} not found"
+            return self._error(plan, [404], reason, ctx, call.headers.get("accept"))
         return self.stateless(plan, ctx)  # nothing documented for it: answer as a stateless mock
 
     def _documents(self, plan: Plan, status: int) -> bool:
@@ -509,13 +515,26 @@ class GeneratedApi:
             error_slot(self.values, plan.pointer, plan.responses, [status]) is not None
         )
 
-    def _error(self, plan: Plan, statuses: list[int], message: str, ctx: Context[Any]) -> Reply:
+    def _error(
+        self,
+        plan: Plan,
+        statuses: list[int],
+        message: str,
+        ctx: Context[Any],
+        accept: str | None,
+    ) -> Reply:
         if self.render_error is not None:
             chosen = self.render_error(plan.operation_id, statuses, message)
             if chosen is not None:
                 return chosen
         reply = error_reply(
-            self.values, plan.pointer, plan.responses, statuses, message, self.values.rng(ctx)
+            self.values,
+            plan.pointer,
+            plan.responses,
+            statuses,
+            message,
+            self.values.rng(ctx),
+            accept=accept,
         )
         return reply if reply is not None else problem(statuses[0], message)
 

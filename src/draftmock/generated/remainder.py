@@ -138,16 +138,18 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
             return reply.body is None
         return slot.schema is None or values.valid(slot.schema, reply.body)
 
-    def own_error(op_id: str, error: VendorError, request_id: str) -> Reply:
+    def own_error(op_id: str, error: VendorError, request_id: str, accept: str | None) -> Reply:
         if vendor.render_operation_error is not None:
-            return vendor.render_operation_error(op_id, error, request_id)
+            return vendor.render_operation_error(op_id, error, request_id, accept)
         return vendor.render_error(error, request_id)
 
-    def render_operation_error(op_id: str, error: VendorError, request_id: str) -> Reply:
+    def render_operation_error(
+        op_id: str, error: VendorError, request_id: str, accept: str | None
+    ) -> Reply:
         """The vendor's error where the operation documents it, otherwise the documented
         error generated (or, documenting none, the mock's own marked refusal)."""
         if op_id in own:  # the module's operations answer exactly as it renders them,
-            reply = own_error(op_id, error, request_id)
+            reply = own_error(op_id, error, request_id, accept)
             plan = api.plans[op_id]
             found = error_slot(values, plan.pointer, plan.responses, [reply.status])
             if found is not None and found[0] == reply.status and found[1].media_type is None:
@@ -157,14 +159,14 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         if fits(op_id, reply):
             return reply
         assert generated.render_operation_error is not None
-        return generated.render_operation_error(op_id, error, request_id)
+        return generated.render_operation_error(op_id, error, request_id, accept)
 
     def render_operation_violations(
-        op_id: str, violations: list[Violation], request_id: str
+        op_id: str, violations: list[Violation], request_id: str, accept: str | None
     ) -> Reply:
         if op_id in own:
             if vendor.render_operation_violations is not None:
-                return vendor.render_operation_violations(op_id, violations, request_id)
+                return vendor.render_operation_violations(op_id, violations, request_id, accept)
             return vendor.render_violations(violations, request_id)
         reply = vendor.render_violations(violations, request_id)
         if fits(op_id, reply):
@@ -177,7 +179,7 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
         if enveloped is not None:
             return enveloped
         assert generated.render_operation_violations is not None
-        return generated.render_operation_violations(op_id, violations, request_id)
+        return generated.render_operation_violations(op_id, violations, request_id, accept)
 
     def vendor_envelope(op_id: str, statuses: Sequence[int], message: str) -> Reply | None:
         """A generic handler's rejection (404, 409) in the vendor's envelope, if documented."""

@@ -91,7 +91,9 @@ def build_vendor(
             raise VendorError("credentials are missing", status=401)
         return Admission(None)
 
-    def render_operation_error(op_id: str, error: VendorError, request_id: str) -> Reply:
+    def render_operation_error(
+        op_id: str, error: VendorError, request_id: str, accept: str | None
+    ) -> Reply:
         plan = api.plans[op_id]
         reply = error_reply(
             api.values,
@@ -100,11 +102,12 @@ def build_vendor(
             [error.status],
             error.message,
             seeded_rng(op_id),
+            accept=accept,
         )
         return reply if reply is not None else problem(error.status, error.message)
 
     def render_operation_violations(
-        op_id: str, violations: list[Violation], request_id: str
+        op_id: str, violations: list[Violation], request_id: str, accept: str | None
     ) -> Reply:
         plan = api.plans[op_id]
         message = "; ".join(v.describe() for v in violations[:5])
@@ -112,7 +115,13 @@ def build_vendor(
         if all(v.loc[:1] == ("path",) for v in violations):
             statuses.append(404)  # no resource has an identifier like that: it is not found
         reply = error_reply(
-            api.values, plan.pointer, plan.responses, statuses, message, seeded_rng(op_id)
+            api.values,
+            plan.pointer,
+            plan.responses,
+            statuses,
+            message,
+            seeded_rng(op_id),
+            accept=accept,
         )
         return reply if reply is not None else problem(400, message, violations)
 

@@ -185,7 +185,7 @@ class ApiPipeline:
             call, violations = self._parse(ctx, op, raw_path, request, admission.principal)
             reply = self._answer(ctx, op, call, violations, request, world, outcome)
         except VendorError as error:
-            reply = self._render_error(op, error, request.request_id)
+            reply = self._render_error(op, error, request)
         except ContractGap as gap:  # known since start-up, and logged there
             return _diagnostic(f"the contract cannot be honoured: {gap}")
         except Exception as exc:  # a defect of the mock: say so loudly, never silently
@@ -236,7 +236,7 @@ class ApiPipeline:
         if violations:
             if self.vendor.render_operation_violations is not None:
                 return self.vendor.render_operation_violations(
-                    op.operation_id, violations, request.request_id
+                    op.operation_id, violations, request.request_id, request.headers.get("accept")
                 )
             return self.vendor.render_violations(violations, request.request_id)
         preference = parse_prefer(request.headers.get("prefer"))
@@ -251,10 +251,12 @@ class ApiPipeline:
             raise VendorError("This operation is not implemented by the mock", status=501)
         return self.vendor.operations.handlers[op.operation_id](ctx, call)
 
-    def _render_error(self, op: Operation, error: VendorError, request_id: str) -> Reply:
+    def _render_error(self, op: Operation, error: VendorError, request: Request) -> Reply:
         if self.vendor.render_operation_error is not None:
-            return self.vendor.render_operation_error(op.operation_id, error, request_id)
-        return self.vendor.render_error(error, request_id)
+            return self.vendor.render_operation_error(
+                op.operation_id, error, request.request_id, request.headers.get("accept")
+            )
+        return self.vendor.render_error(error, request.request_id)
 
     def _preferred(self, op: Operation, preference: Preference, request: Request) -> Reply:
         """``Prefer``: an error the operation's handler raises for the status is rendered by
@@ -264,10 +266,16 @@ class ApiPipeline:
             reply = self._known_error(op, known(), request)
             if reply is not None:
                 return reply
-        return preferred_reply(self.api.document, op, preference, seed=self.runtime.seed)
+        return preferred_reply(
+            self.api.document,
+            op,
+            preference,
+            seed=self.runtime.seed,
+            accept=request.headers.get("accept"),
+        )
 
     def _known_error(self, op: Operation, error: VendorError, request: Request) -> Reply | None:
-        reply = self._render_error(op, error, request.request_id)
+        reply = self._render_error(op, error, request)
         if reply.status == error.status and not reply_problems(op, reply):
             return reply
         return None
@@ -276,7 +284,9 @@ class ApiPipeline:
         """The vendor's own error for ``status``; the spec's example if the vendor has none."""
         if self.vendor.render_operation_error is not None:
             error = VendorError(message, status=status)
-            reply = self.vendor.render_operation_error(op.operation_id, error, request.request_id)
+            reply = self.vendor.render_operation_error(
+                op.operation_id, error, request.request_id, request.headers.get("accept")
+            )
             reply = with_retry_after(reply, self.api.document, op, status)
         else:
             reply = fault_reply(
@@ -285,7 +295,11 @@ class ApiPipeline:
         if reply.status == status and not reply_problems(op, reply):
             return reply
         return preferred_reply(
-            self.api.document, op, Preference(code=status), seed=self.runtime.seed
+            self.api.document,
+            op,
+            Preference(code=status),
+            seed=self.runtime.seed,
+            accept=request.headers.get("accept"),
         )
 
     def _auth_input(self, op: Operation, request: Request) -> AuthInput:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from draftmock.generated.negotiation import negotiate
 from draftmock.generated.shapes import ordered_media
 from draftmock.ids import seeded_rng
 from draftmock.spec.document import Document
@@ -61,10 +62,17 @@ def mock_refusal(message: str) -> Reply:
 
 
 def preferred_reply(
-    document: Document, op: Operation, preference: Preference, *, seed: int = 0
+    document: Document,
+    op: Operation,
+    preference: Preference,
+    *,
+    seed: int = 0,
+    accept: str | None = None,
 ) -> Reply:
-    """The reply ``Prefer`` asks for. Generated values depend on ``seed``, the API, operation
-    and status only: the same request gets the same answer in every run with that seed."""
+    """The reply ``Prefer`` asks for, in the documented media type ``accept`` prefers (JSON
+    first; one admitting none gets the first). Generated values depend on ``seed``, the API,
+    operation, status and media type only: the same request gets the same answer in every run
+    with that seed."""
     status, spec = _pick_status(op, preference)
     if spec is None:
         if preference.code is None and preference.example is not None:
@@ -86,7 +94,8 @@ def preferred_reply(
         headers.setdefault("retry-after", FAULT_RETRY_AFTER)
     if not spec.content:
         return Reply(status, None, headers)
-    media_type = ordered_media(spec.content)[0]  # JSON first, as the generated tier answers
+    offered = ordered_media(spec.content)  # JSON first, as the generated tier answers
+    media_type = negotiate(offered, accept) or offered[0]
     examples = spec.examples.get(media_type, {})
     if preference.example is not None and preference.example in examples:
         body = examples[preference.example]

@@ -340,9 +340,12 @@ class Vendor(Generic[B]):
     # The settings it reads (``serve --option API.NAME=VALUE``): name -> JSON Schema of the value.
     options: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     # APIs whose error envelope differs per operation (documents served by the generated tier):
-    # given, these answer instead of render_error / render_violations, with the operationId.
-    render_operation_error: Callable[[str, VendorError, str], Reply] | None = None
-    render_operation_violations: Callable[[str, list[Violation], str], Reply] | None = None
+    # given, these answer instead of render_error / render_violations, with the operationId
+    # (then the request id, then the request's Accept: the error in the media type it prefers).
+    render_operation_error: Callable[[str, VendorError, str, str | None], Reply] | None = None
+    render_operation_violations: Callable[[str, list[Violation], str, str | None], Reply] | None = (
+        None
+    )
     # The document as served at /__draftmock/specs/<api> (e.g. with inferred links added).
     publish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # (operationId, status) -> the error the operation's handler raises for that status: a
