@@ -1,6 +1,6 @@
 """Throughput, latency and memory of draftmock beside Stoplight Prism, in one run.
 
-    python bench/run.py [--scenario create-draft|create-group] [--duration 10] [--connections 32]
+    python bench/run.py [--scenario create-draft|create-group|create-group-sessions] [--duration 10] [--connections 32]
                         [--rounds 3] [--servers draftmock,sqlite,sqlite-w2,postgres,prism]
 
 Needs `wrk` (Debian package) and Prism (`npm ci --prefix bench`). Both servers serve
@@ -13,6 +13,8 @@ rule under the world lock, the reply built by the vendor module and validated ag
   every draftmock reply is the documented 409 (the one-draft rule), counted as non-2xx.
 - `create-group`: `POST /api/public/v2/dataset-groups` with a new name each request, so every
   draftmock request writes a group and its draft (201); RSS then includes the state it built.
+- `create-group-sessions`: the same, spread round-robin over 8 sessions (`X-Draftmock-Session`),
+  as a team or a parallel test suite sharing one mock sends them (Prism ignores the header).
 
 Rounds are interleaved, a fresh server process each round; medians are reported, with the
 1-minute load average when each measurement began (the machine may be shared). `sqlite`,
@@ -44,6 +46,7 @@ SPEC = ROOT / "specs" / "promptlayer.yaml"
 SCENARIOS = {  # name: (path, wrk script)
     "create-draft": ("/api/public/v2/dataset-versions/create-draft", "create_draft.lua"),
     "create-group": ("/api/public/v2/dataset-groups", "create_group.lua"),
+    "create-group-sessions": ("/api/public/v2/dataset-groups", "create_group_sessions.lua"),
 }
 
 

@@ -5,8 +5,10 @@ The vendor modules are deterministic given the clock and the ids (seeded per wor
 entry holds what is needed to redo a request exactly: the request as received, the request id
 and the virtual time it ran at. Per request (``writing``): take the store's lock for the world,
 replay what other processes appended since this one last looked, handle the request, append its
-entry, commit, and only then reply. Requests the server's event loop handles one after another
-on one world share a transaction (group commit): the first takes the lock and catches up, the
+entry, commit, and only then reply. Requests the server's event loop handles in one turn share
+a transaction (group commit), whichever sessions they name: the first takes the lock and
+catches its world up, a request on another world adds that world to the batch (caught up in
+the same transaction; committing the batch first only if another process holds that world), the
 others only append, and one commit at the end of the loop's turn saves them all before any of
 them is answered (``Writing.saved``). A request that raises rolls back its whole group (none of
 which was answered yet), and the world is rebuilt from the store before its next use. Control calls that change a world (rules, resets, restores)
@@ -23,7 +25,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,15 +81,22 @@ class Writing:
         self.admitted = admitted
 
 
-@dataclass(slots=True, eq=False)
-class _Batch:
-    """Requests on one world handled in one store transaction and committed together."""
+@dataclass(slots=True)
+class _Member:
+    """A world a batch holds: its row as read in the batch's transaction, and its copy."""
 
-    name: str
-    tx: Transaction
-    closing: ExitStack  # leaving it commits the store's transaction (or rolls it back)
     row: WorldRow | None  # None: a session the store does not hold yet
     world: World | None
+
+
+@dataclass(slots=True, eq=False)
+class _Batch:
+    """Requests handled in one store transaction and committed together, on the worlds it
+    holds (the first it was opened for, and any it could take without waiting)."""
+
+    tx: Transaction
+    closing: ExitStack  # leaving it commits the store's transaction (or rolls it back)
+    members: dict[str, _Member]
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
     scheduled: bool = False
 
@@ -232,9 +241,13 @@ class Durable:
             raise StoreError(f"--state {self.store.url}: unknown log entry {kind!r}")
         return now
 
-    def _forget(self, name: str) -> None:
-        """This process's copy of ``name`` is not to be trusted: reload it on next use."""
-        self._tracks.pop(name, None)
+    def _forget(self, *names: str) -> None:
+        """This process's copies of ``names`` are not to be trusted: reload them on next use
+        (and not from the open batch, which keeps what it logged of them)."""
+        for name in names:
+            self._tracks.pop(name, None)
+            if self._batch is not None:
+                self._batch.members.pop(name, None)
 
     def _checkpoint(self, tx: Transaction, name: str, row: WorldRow | None = None) -> None:
         row = row or tx.world(name)
@@ -276,11 +289,12 @@ class Durable:
         name = session or DEFAULT_WORLD
         with self._lock:
             batch = self._batch_for(name)
+            member = batch.members[name]
             try:
                 now = self.runtime.clock.now()
                 fresh: bytes | None = None
-                if batch.world is not None:
-                    world = batch.world
+                if member.world is not None:
+                    world = member.world
                     now = max(now, self._tracks[name].last_now)
                 else:  # a session the store does not hold: kept only if this request is admitted
                     world = self.runtime.new_world(name)
@@ -290,11 +304,11 @@ class Durable:
                     yield writing
                     if writing.entry is not None and (fresh is None or writing.admitted):
                         if fresh is not None:
-                            self._create(batch, world, fresh, now)
-                        assert batch.row is not None
+                            self._create(batch, name, world, fresh, now)
+                        assert member.row is not None
                         data, body = writing.entry
                         entry = {**data, "now": now}
-                        self._append(batch.tx, name, "request", entry, body, batch.row)
+                        self._append(batch.tx, name, "request", entry, body, member.row)
             except BaseException as exc:
                 self._abort(exc)
                 raise
@@ -310,7 +324,7 @@ class Durable:
         ``writing`` to meet and answer."""
         name = session or DEFAULT_WORLD
         loop = asyncio.get_running_loop()
-        while self._batch is None or self._batch.name != name:
+        while self._batch is None or name not in self._batch.members:
             if self._waiting is not None:  # another request is already waiting for the lock
                 await asyncio.wait([self._waiting])
                 continue
@@ -336,10 +350,11 @@ class Durable:
                 waiting.set_result(None)
 
     def _batch_for(self, name: str, *, wait: bool = True) -> _Batch:
-        """The open batch of world ``name``, or a new one (after committing another world's):
-        the store's lock taken, the clock and the world brought up to date."""
+        """The open batch, holding world ``name`` (taken now if another process does not hold
+        it), or a new one after committing it: the store's lock taken, the clock and the world
+        brought up to date. Requests on several sessions, interleaved, share one commit."""
         batch = self._batch
-        if batch is not None and batch.name == name:
+        if batch is not None and (name in batch.members or self._join(batch, name)):
             return batch
         self._commit()
         self._lock.acquire()  # released when the batch is committed or rolled back
@@ -348,11 +363,7 @@ class Durable:
             tx = closing.enter_context(self.store.transaction(name, wait=wait))
             found, clock = tx.world_and_clock(name)  # one round trip on the common path
             self._sync_clock(tx, clock)
-            if found is None and name != DEFAULT_WORLD:
-                batch = _Batch(name, tx, closing, None, None)
-            else:
-                world, row = self._caught_up(tx, name, found)
-                batch = _Batch(name, tx, closing, row, world)
+            batch = _Batch(tx, closing, {name: self._member(tx, name, found)})
         except BaseException as exc:
             self._lock.release()
             if not isinstance(exc, StoreBusy):
@@ -362,13 +373,35 @@ class Durable:
         self._batch = batch
         return batch
 
-    def _create(self, batch: _Batch, world: World, checkpoint: bytes, now: float) -> None:
+    def _member(self, tx: Transaction, name: str, row: WorldRow | None) -> _Member:
+        if row is None and name != DEFAULT_WORLD:
+            return _Member(None, None)
+        world, row = self._caught_up(tx, name, row)
+        return _Member(row, world)
+
+    def _join(self, batch: _Batch, name: str) -> bool:
+        """Add world ``name`` to the open batch, unless another process holds it. If it cannot
+        be read, the batch is committed without it and the error raised."""
+        if not batch.tx.claim(name):
+            return False
+        try:
+            batch.members[name] = self._member(batch.tx, name, batch.tx.world(name))
+        except BaseException:
+            self._forget(name)
+            with suppress(Exception):  # if the commit fails too, its requests got that error
+                self._commit()  # the batch's requests keep what they did
+            raise
+        return True
+
+    def _create(
+        self, batch: _Batch, name: str, world: World, checkpoint: bytes, now: float
+    ) -> None:
         """Keep a new session's world, in the store and in memory; beyond ``--max-sessions``
         the least recently used sessions leave the store."""
-        name = batch.name
-        batch.row = batch.tx.create_world(name, checkpoint)
-        batch.world = world
-        self._tracks[name] = _Track(batch.row.id, batch.row.head, now)
+        member = batch.members[name]
+        member.row = batch.tx.create_world(name, checkpoint)
+        member.world = world
+        self._tracks[name] = _Track(member.row.id, member.row.head, now)
         if name != DEFAULT_WORLD:
             self.runtime.drop_world(name)  # a copy of a session deleted elsewhere
         self.runtime.adopt(world)
@@ -428,7 +461,7 @@ class Durable:
         try:
             batch.closing.close()
         except BaseException as exc:
-            self._forget(batch.name)
+            self._forget(*batch.members)
             _settle(batch, exc)
             raise
         finally:
@@ -447,7 +480,7 @@ class Durable:
             pass
         finally:
             self._lock.release()
-            self._forget(batch.name)
+            self._forget(*batch.members)
             _settle(batch, exc)
 
     # -- control calls -----------------------------------------------------------------------
