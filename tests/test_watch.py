@@ -246,6 +246,36 @@ def test_a_changed_document_rebuilds_its_generated_api_keeping_its_records(
     assert _call(app, "GET", f"/notes/{note['id']}") == (200, note)
 
 
+def test_a_changed_document_drops_the_generated_records_it_no_longer_allows(
+    tmp_path: Path,
+) -> None:
+    app, watcher, document = _generated(tmp_path)
+    _, short = _call(app, "POST", "/notes", b'{"text": "ok"}')
+    _, long = _call(app, "POST", "/notes", b'{"text": "far too long"}')
+    assert isinstance(short, dict) and isinstance(long, dict)
+    app.runtime.world("s1")  # another session's records are judged too
+    _call_in(app, "s1", "POST", "/notes", b'{"text": "also far too long"}')
+    _touch(document, NOTES.replace("text: {type: string}", "text: {type: string, maxLength: 5}"))
+    lines = watcher.check()
+    assert lines[0] == "notes.yaml: reloaded notes; state kept"
+    assert len(lines) == 3, lines
+    assert lines[1].startswith(f"notes: dropped default: notes {long['id']}: no longer valid (")
+    assert "text" in lines[1]
+    assert lines[2].startswith("notes: dropped s1: notes ")
+    assert _call(app, "GET", f"/notes/{short['id']}") == (200, short)
+    assert _call(app, "GET", f"/notes/{long['id']}")[0] == 404
+    # A resource the document no longer describes leaves with its records.
+    _touch(document, NOTES.replace("/notes", "/memos").replace("Note", "Memo"))
+    lines = watcher.check()
+    assert f"notes: dropped default: notes {short['id']}: no resource 'notes' any more" in lines
+
+
+def _call_in(app: DraftmockApp, session: str, method: str, path: str, body: bytes) -> int:
+    headers = {"content-type": "application/json", "x-draftmock-session": session}
+    request = Request(method, path, "", headers, body, "r", session=session)
+    return app.pipelines["notes"].handle(request).reply.status
+
+
 OVERLAY = """
 overlay: 1.0.0
 info: {title: note limits, version: '1'}

@@ -287,6 +287,32 @@ class GeneratedApi:
         thread.start()
         return thread
 
+    def prune(self, store: Store) -> list[str]:
+        """Drop, and describe, the records of ``store`` this document no longer allows (after
+        ``serve --watch`` rebuilt the API from a changed document): a record of a resource it
+        no longer describes, or one its record schema now refuses. Records of a resource
+        without a schema are kept."""
+        dropped: list[str] = []
+        for name, scope, key, record in list(store):
+            resource = self.model.resources.get(name)
+            if resource is None:
+                reason = f"no resource '{name}' any more"
+            elif resource.record_schema is None:
+                continue
+            else:
+                try:
+                    violations = self.values.validator(resource.record_schema).violations(record)
+                except Exception as exc:  # an unresolvable schema: no record can be judged
+                    log.debug("%s: %s not judged: %s", self.api, name, exc)
+                    continue
+                if not violations:
+                    continue
+                reason = f"no longer valid ({violations[0].describe()})"
+            store.delete(name, scope, key)
+            where = f"{scope}/" if scope else ""
+            dropped.append(f"{name} {where}{key}: {reason}")
+        return dropped
+
     # -- asynchronous records ------------------------------------------------------------------
 
     def jobs(self) -> dict[str, JobFunction]:

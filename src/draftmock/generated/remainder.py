@@ -226,13 +226,7 @@ def with_remainder(vendor: Vendor[Any], generated: Vendor[Store], api: Generated
     def prune_state(backend: Any, check: SchemaCheck) -> list[str]:
         dropped = vendor_prune(backend, check) if vendor_prune is not None else []
         for tenant, store in records_of(backend).items():
-            for resource_name, scope, key, record in list(store):
-                resource = api.model.resources.get(resource_name)
-                schema = resource.record_schema if resource is not None else None
-                if schema is None or not values.validator(schema).violations(record):
-                    continue
-                store.delete(resource_name, scope, key)
-                dropped.append(f"{resource_name} {key} ({tenant}): no longer valid")
+            dropped.extend(f"{line} (tenant {tenant})" for line in api.prune(store))
         return dropped
 
     schema = copy.deepcopy(vendor.fixture_schema)

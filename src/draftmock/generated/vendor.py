@@ -177,6 +177,7 @@ def build_vendor(
         publish=publish,
         jobs=api.jobs(),
         status_operations=api.status_operations(),
+        prune_state=lambda store, check: api.prune(store),
     )
 
 
