@@ -162,3 +162,36 @@ components:
     assert root.findtext("bell") == "!"
     listed = ET.fromstring(to_xml(document, {"type": "array"}, [1, True]).encode())
     assert listed.tag == "root" and [e.text for e in listed] == ["1", "true"]
+
+
+def test_xml_objects_inside_all_of_parts_count(tmp_path: Path) -> None:
+    """AWS' converted documents write members as ``allOf: [$ref, {description}]`` and items as
+    ``allOf: [$ref, {xml: {name}}]``: ``<QueueUrl>`` repeated, as SQS answers."""
+    path = tmp_path / "sqs.yaml"
+    path.write_text(
+        """
+openapi: 3.0.0
+info: {title: sqs, version: '1'}
+paths: {}
+components:
+  schemas:
+    String: {type: string}
+    QueueUrlList:
+      type: array
+      items:
+        allOf: [{$ref: '#/components/schemas/String'}, {xml: {name: QueueUrl}}]
+      xml: {wrapped: false}
+    ListQueuesResult:
+      type: object
+      properties:
+        QueueUrls:
+          allOf: [{$ref: '#/components/schemas/QueueUrlList'}, {description: the queues}]
+"""
+    )
+    document = load_document(path)
+    value = {"QueueUrls": ["https://q/1", "https://q/2"]}
+    root = ET.fromstring(
+        to_xml(document, {"$ref": "#/components/schemas/ListQueuesResult"}, value).encode()
+    )
+    assert root.tag == "ListQueuesResult"
+    assert [e.text for e in root.findall("QueueUrl")] == ["https://q/1", "https://q/2"]

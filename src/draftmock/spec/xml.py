@@ -7,9 +7,9 @@ an array's items repeat under the member's name (or the items' ``xml.name``) and
 ``namespace`` declares ``xmlns`` (``xmlns:prefix`` with ``prefix``) on the element, and
 ``prefix`` qualifies its name. The root element is named by the schema's ``xml.name``, else by
 the component its reference names (``#/components/schemas/Pet`` -> ``<Pet>``), else ``<root>``.
-Properties are looked up through ``$ref``, ``allOf``, ``oneOf`` and ``anyOf``. Names that are
-not XML names are made into ones (``2fa code`` -> ``_2fa_code``); characters XML cannot carry
-are left out.
+Schemas are read through ``$ref`` and ``allOf`` (parts merged), properties through ``oneOf``
+and ``anyOf`` too. Names that are not XML names are made into ones (``2fa code`` ->
+``_2fa_code``); characters XML cannot carry are left out.
 """
 
 from __future__ import annotations
@@ -134,25 +134,39 @@ def _array(
 
 
 def _properties(document: Document, node: dict[str, Any], depth: int = 0) -> dict[str, Any]:
-    """Member name -> schema, through ``allOf``/``oneOf``/``anyOf`` (the first one found)."""
+    """Member name -> schema, through ``oneOf``/``anyOf`` too (the first one found)."""
     found: dict[str, Any] = {}
     if depth > 8:
         return found
     for name, schema in (node.get("properties") or {}).items():
         found.setdefault(str(name), schema)
-    for keyword in ("allOf", "oneOf", "anyOf"):
+    for keyword in ("oneOf", "anyOf"):
         for part in node.get(keyword) or []:
             for name, schema in _properties(document, _resolved(document, part), depth + 1).items():
                 found.setdefault(name, schema)
     return found
 
 
-def _resolved(document: Document, schema: Any) -> dict[str, Any]:
+def _resolved(document: Document, schema: Any, depth: int = 0) -> dict[str, Any]:
+    """The schema behind ``$ref``s, its ``allOf`` parts merged in (their ``xml``, ``items`` and
+    ``properties`` too: converted documents write ``allOf: [$ref, {xml: ...}]``)."""
     try:
         node = document.resolve(schema)
     except (SpecError, KeyError, IndexError, ValueError, TypeError):
         return {}
-    return node if isinstance(node, dict) else {}
+    if not isinstance(node, dict):
+        return {}
+    parts = node.get("allOf")
+    if not isinstance(parts, list) or depth > 8:
+        return node
+    merged = {key: value for key, value in node.items() if key != "allOf"}
+    for part in parts:
+        for key, value in _resolved(document, part, depth + 1).items():
+            if key in ("xml", "properties") and isinstance(value, dict):
+                merged[key] = {**value, **(merged.get(key) or {})}
+            else:
+                merged.setdefault(key, value)
+    return merged
 
 
 def _options(node: dict[str, Any]) -> dict[str, Any]:
