@@ -131,8 +131,8 @@ class SchemaValidator:
             if name not in form
         ]
         for name, value in form.items():
-            if not isinstance(value, str):
-                continue
+            if not isinstance(value, str) or (value == "null" and name in shape.nullable):
+                continue  # a form writes a nullable member's null as the text "null"
             if name in shape.files:
                 message = f"{name!r} is a file: a part with a filename"
                 found.append(Violation((*prefix, name), "format", message))
@@ -154,18 +154,35 @@ class SchemaValidator:
                 properties.setdefault(name, sub)
             stack.extend(node.get("allOf", []) or [])
         files: set[str] = set()
+        nullable: set[str] = set()
         text: dict[str, SchemaValidator] = {}
+        # OpenAPI's rule, as for a JSON body: a readOnly member is not required of a request,
+        # a writeOnly one not of a response.
+        hidden = {"request": "readOnly", "response": "writeOnly"}.get(self._direction or "")
         for name, sub in properties.items():
             sub = self._local(sub)
             if not isinstance(sub, dict):
                 continue
+            if hidden is not None and self._flagged(sub, hidden):
+                required = [r for r in required if r != name]
             kind = sub.get("type")
+            if sub.get("nullable") is True or (isinstance(kind, list) and "null" in kind):
+                nullable.add(name)
             if _is_file(sub):
                 files.add(name)
             elif kind == "string" or (isinstance(kind, list) and "string" in kind):
                 text[name] = SchemaValidator(self._document_, sub, self._direction)
-        self._form = _FormShape(tuple(dict.fromkeys(required)), frozenset(files), text)
+        self._form = _FormShape(
+            tuple(dict.fromkeys(required)), frozenset(files), text, frozenset(nullable)
+        )
         return self._form
+
+    def _flagged(self, node: dict[str, Any], flag: str, depth: int = 0) -> bool:
+        """Whether ``node`` (or one of its ``allOf`` parts) sets ``flag: true``."""
+        if node.get(flag) is True:
+            return True
+        parts = [self._local(part) for part in node.get("allOf") or []] if depth < 8 else []
+        return any(isinstance(p, dict) and self._flagged(p, flag, depth + 1) for p in parts)
 
     def _local(self, node: Any) -> Any:
         """``node`` with its local ``$ref``s followed (None for another file's schema)."""
@@ -292,3 +309,4 @@ class _FormShape:
     required: tuple[str, ...]
     files: frozenset[str]
     text: dict[str, SchemaValidator]
+    nullable: frozenset[str] = frozenset()
