@@ -59,6 +59,13 @@ def test_conform_checks_the_in_process_mock_and_writes_reports(tmp_path: Path) -
     assert suites["promptlayer.behaviour"].get("failures") == "0"
     assert int(suites["promptlayer.behaviour"].get("tests", "0")) == len(names)
     assert "behaviour" in done.stdout and "all passed" in done.stdout
+    # what is left out, for which operations, and why (config/promptlayer.toml)
+    (left_out,) = [note for note in data["notes"] if "left out" in note]
+    assert left_out.startswith(
+        "schemathesis check negative_data_rejection left out for operation-id "
+        "createSkillCollectionPublic, saveSkillCollectionVersionPublic: "
+    )
+    assert left_out in done.stdout
 
 
 def test_an_unreachable_target_is_exit_2() -> None:

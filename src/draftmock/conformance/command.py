@@ -144,7 +144,8 @@ def add_commands(commands: Any) -> None:
     conform.add_argument(
         "--exclude-checks",
         default="",
-        help="comma-separated Schemathesis checks to leave out, beyond the API's own list",
+        help="comma-separated Schemathesis checks to leave out for every operation, beyond "
+        "those the API's settings leave out",
     )
 
     diff = commands.add_parser(

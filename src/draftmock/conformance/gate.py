@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from draftmock.conformance.behaviour import ScenarioResult, Suite, Target
-from draftmock.conformance.config import config_for, excluded_checks
+from draftmock.conformance.config import config_exclusions, config_for, excluded_checks
 from draftmock.conformance.progress import Progress
 from draftmock.conformance.referee import Referee
 from draftmock.conformance.report import GateReport
@@ -336,14 +336,16 @@ def _conform_at(
             except OSError as exc:
                 raise UsageError(f"--artifacts {options.artifacts}: {exc.strerror}") from None
         finished: list[str] = []
+        st_config = options.schemathesis_config or (
+            config_for(api) if options.spec is None else None
+        )
         with progress.working(f"{api}: schemathesis {', '.join(st_phases)} ...") as status:
             report.schemathesis = run_schemathesis(
                 spec,
                 base_url,
                 phases=st_phases,
                 headers=headers,
-                config=options.schemathesis_config
-                or (config_for(api) if options.spec is None else None),
+                config=st_config,
                 max_examples=options.max_examples,
                 seed=options.seed,
                 hooks=hooks,
@@ -358,6 +360,8 @@ def _conform_at(
             )
         for check, why in excluded_checks(api).items():
             report.notes.append(f"schemathesis check {check} left out: {why}")
+        if st_config is not None:
+            report.notes += [exclusion.note() for exclusion in config_exclusions(st_config)]
         for check in options.exclude_checks:
             report.notes.append(f"schemathesis check {check} left out (--exclude-checks)")
         if not report.schemathesis.ran or report.schemathesis.exit_code not in (0, 1):

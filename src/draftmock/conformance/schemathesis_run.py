@@ -235,6 +235,11 @@ def run_schemathesis(
 ) -> SchemathesisResult:
     """One ``schemathesis run`` with every check enabled; the reports are parsed back.
 
+    Every check: Schemathesis' default (since 4.0), so no ``--checks`` is passed. ``--checks all``
+    would override what ``config`` turns off, for an operation (an ``[[operations]]`` entry with
+    ``checks.<name>.enabled = false``) or for all; ``exclude_checks`` leaves checks out for every
+    operation (``--exclude-checks``, which wins over the config file).
+
     ``operation_ids``: only these operations (None: every operation of the document).
     ``on_event``: each of Schemathesis' events as it happens (its NDJSON report, read while it
     is written). ``artifacts``: a directory where the run's HAR file and VCR cassette are kept
@@ -262,8 +267,6 @@ def run_schemathesis(
             base_url,
             "--phases",
             ",".join(phases),
-            "--checks",
-            "all",
             "--max-examples",
             str(max_examples),
             "--seed",
