@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from draftmock.assembly import build_runtime
 from draftmock.server.app import DraftmockApp
@@ -195,3 +196,35 @@ components:
     )
     assert root.tag == "ListQueuesResult"
     assert [e.text for e in root.findall("QueueUrl")] == ["https://q/1", "https://q/2"]
+
+
+SPECS = """
+openapi: 3.0.3
+info: {title: specs, version: '1'}
+paths:
+  /specs/{name}.yaml:
+    get:
+      operationId: getSpec
+      parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: the document as YAML
+          content:
+            application/yaml:
+              schema: {type: object, required: [openapi], properties: {openapi: {type: string}}}
+              examples:
+                response: {value: "openapi: 3.0.0\\ninfo:\\n  title: Sample API\\n"}
+"""
+
+
+def test_a_yaml_reply_is_yaml_of_a_valid_value(tmp_path: Path) -> None:
+    """swaggerhub.com's YAML replies went out empty."""
+    path = tmp_path / "specs.yaml"
+    path.write_text(SPECS)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+        generated = api.get("/specs/pets.yaml")
+        assert generated.headers["content-type"] == "application/yaml"
+        assert isinstance(yaml.safe_load(generated.text)["openapi"], str)
+        example = api.get("/specs/pets.yaml", headers={"prefer": "example=response"})
+        assert yaml.safe_load(example.text)["info"]["title"] == "Sample API"

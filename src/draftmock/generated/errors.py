@@ -22,8 +22,9 @@ from draftmock.generated.shapes import (
     response_slot,
 )
 from draftmock.generated.values import Values
+from draftmock.spec.media import render
 from draftmock.spec.schema import Violation
-from draftmock.spec.xml import is_xml, schema_node, to_xml
+from draftmock.spec.xml import schema_node
 from draftmock.vendors._kit import Reply
 
 # The header the server's response check lets through: a reply of the mock itself, not of the API.
@@ -148,10 +149,8 @@ def error_reply(
 
 
 def _encoded(values: Values, value: Any, media: str, schema: str | None) -> Any:
-    """An error body in its media type: XML written from its schema, JSON as it is."""
-    if is_xml(media):
-        return to_xml(values.document, schema_node(values.document, schema), value)
-    return value
+    """An error body in its media type: JSON as it is, XML written from its schema, YAML."""
+    return render(values.document, schema_node(values.document, schema), value, media)
 
 
 def problem(status: int, message: str, violations: Sequence[Violation] = ()) -> Reply:

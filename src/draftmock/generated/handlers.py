@@ -46,8 +46,9 @@ from draftmock.generated.shapes import (
 )
 from draftmock.generated.store import Store, id_key, scope_key
 from draftmock.generated.values import Values
+from draftmock.spec.media import is_yaml, render
 from draftmock.spec.operations import OperationSite
-from draftmock.spec.xml import is_xml, schema_node, to_xml, to_xml_empty
+from draftmock.spec.xml import is_xml, schema_node, to_xml_empty
 from draftmock.vendors._kit import Call, Context, ContractGap, Handler, JobFunction, Reply
 
 log = logging.getLogger("draftmock")
@@ -719,14 +720,8 @@ class GeneratedApi:
 
     def _as_media(self, value: Any, media: str, schema: str | None) -> Any:
         """``value`` (valid against ``schema``) as a body of ``media``: as it is for JSON, XML
-        written by the schema's ``xml`` objects, text as a string, anything else empty."""
-        if is_json(media):
-            return value
-        if is_xml(media):
-            return to_xml(self.document, schema_node(self.document, schema), value)
-        if media.startswith("text/"):
-            return value if isinstance(value, str) else str(value)
-        return b""
+        written by the schema's ``xml`` objects, YAML, text as a string, anything else empty."""
+        return render(self.document, schema_node(self.document, schema), value, media)
 
 
 def _begin(
@@ -803,8 +798,9 @@ def _scope_values(resource: Resource, call: Call) -> list[Any]:
 
 
 def _structured(slot: MediaSlot) -> bool:
-    """JSON or XML: a body built as a value of its schema (XML written from it at the end)."""
-    return slot.media_type is not None and (is_json(slot.media_type) or is_xml(slot.media_type))
+    """JSON, XML or YAML: a body built as a value of its schema (written out at the end)."""
+    media = slot.media_type
+    return media is not None and (is_json(media) or is_xml(media) or is_yaml(media))
 
 
 def _unschematic(media: str) -> Any:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draftmock.spec.document import Document, escape, lookup
+from draftmock.spec.media import is_json as is_json  # read from here by the generated tier
 
 _MAX_HOPS = 32
 
@@ -36,11 +37,6 @@ def deref(document: Document, pointer: str) -> tuple[str, Any]:
 
 def join(pointer: str, *parts: str | int) -> str:
     return pointer + "".join(f"/{escape(str(part))}" for part in parts)
-
-
-def is_json(media_type: str) -> bool:
-    main, _, sub = media_type.lower().split(";")[0].strip().partition("/")
-    return sub == "json" or sub.endswith("+json") or (main == "*" and sub == "*")
 
 
 def pick_media(content: dict[str, Any]) -> str | None:

@@ -18,8 +18,9 @@ from draftmock.generated.shapes import ordered_media
 from draftmock.ids import seeded_rng
 from draftmock.spec.document import Document
 from draftmock.spec.generate import generate
+from draftmock.spec.media import is_yaml, render
 from draftmock.spec.operations import Operation, ResponseSpec
-from draftmock.spec.xml import is_xml, to_xml
+from draftmock.spec.xml import is_xml
 from draftmock.vendors._kit import Reply, Vendor, VendorError
 
 MOCK_ERROR_HEADER = "x-draftmock-error"
@@ -104,8 +105,8 @@ def preferred_reply(
     else:
         schema = _schema(document, op, status, media_type)
         body = generate(document, schema, rng=seeded_rng(*key, media_type))
-    if is_xml(media_type):
-        body = to_xml(document, _schema(document, op, status, media_type), body)
+    if is_xml(media_type) or is_yaml(media_type):  # written from the value
+        body = render(document, _schema(document, op, status, media_type), body, media_type)
     return Reply(status, body, headers, media_type)
 
 
