@@ -19,6 +19,7 @@ from draftmock.generated.shapes import (
     deref,
     object_view,
     ordered_media,
+    ref_pointer,
     response_slot,
 )
 from draftmock.generated.values import Values
@@ -96,7 +97,7 @@ def _response_words(values: Values, response: Any) -> str:
     text = ""
     if isinstance(response, dict) and isinstance(response.get("$ref"), str):
         text += response["$ref"].rsplit("/", 1)[-1]
-        response = deref(values.document, response["$ref"][1:])[1]
+        response = deref(values.document, ref_pointer(response["$ref"]))[1]
     if not isinstance(response, dict):
         return ""
     text += str(response.get("description", ""))

@@ -40,6 +40,7 @@ from draftmock.generated.shapes import (
     join,
     object_view,
     ordered_media,
+    ref_pointer,
     response_slot,
     schema_type,
     string_format,
@@ -104,7 +105,11 @@ def success_status(responses: dict[str, Any], action: str | None) -> tuple[int, 
 def _malformed(values: Values, response: Any) -> bool:
     """Whether every media type a response declares is malformed (``PDF`` for
     ``application/pdf``): no Content-Type a reply could carry is one the document names."""
-    _, node = deref(values.document, response["$ref"][1:]) if _is_ref(response) else ("", response)
+    _, node = (
+        deref(values.document, ref_pointer(response["$ref"]))
+        if _is_ref(response)
+        else ("", response)
+    )
     content = node.get("content") if isinstance(node, dict) else None
     if not isinstance(content, dict) or not content:
         return False
@@ -112,7 +117,11 @@ def _malformed(values: Values, response: Any) -> bool:
 
 
 def _has_content(values: Values, response: Any) -> bool:
-    _, node = deref(values.document, response["$ref"][1:]) if _is_ref(response) else ("", response)
+    _, node = (
+        deref(values.document, ref_pointer(response["$ref"]))
+        if _is_ref(response)
+        else ("", response)
+    )
     return isinstance(node, dict) and bool(node.get("content"))
 
 

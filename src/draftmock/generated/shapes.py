@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from draftmock.spec.document import Document, escape, lookup
 from draftmock.spec.media import is_json as is_json  # read from here by the generated tier
@@ -26,13 +27,19 @@ def deref(document: Document, pointer: str) -> tuple[str, Any]:
         ref = node["$ref"]
         if not ref.startswith("#"):
             return pointer, None
-        pointer = ref[1:]
+        pointer = ref_pointer(ref)
         try:
             node = lookup(document.raw, pointer) if pointer else document.raw
         except (KeyError, IndexError, ValueError, TypeError):
             return pointer, None
         hops += 1
     return pointer, node
+
+
+def ref_pointer(ref: str) -> str:
+    """The JSON pointer a local ``$ref`` names: its fragment percent-decoded (RFC 6901 §6,
+    ``%7B`` for ``{``)."""
+    return unquote(ref[1:])
 
 
 def join(pointer: str, *parts: str | int) -> str:

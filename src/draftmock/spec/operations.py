@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from draftmock.errors import SpecError
 from draftmock.spec.document import Document, escape
@@ -446,8 +446,14 @@ def _deep_type(document: Document, schema: dict[str, Any], depth: int = 0) -> st
 
 def _param_pointer(param: Any, pointer: str) -> str:
     if isinstance(param, dict) and isinstance(param.get("$ref"), str):
-        return str(param["$ref"])[1:]
+        return _ref_pointer(param["$ref"])
     return pointer
+
+
+def _ref_pointer(ref: str) -> str:
+    """The JSON pointer a local ``$ref`` names: its fragment percent-decoded (RFC 6901 §6,
+    ``%7B`` for ``{``), as ``Document.pointer_ref`` encodes a pointer again."""
+    return unquote(ref[1:])
 
 
 def _body(document: Document, pointer: str, op_raw: dict[str, Any]) -> Body | None:
@@ -455,7 +461,7 @@ def _body(document: Document, pointer: str, op_raw: dict[str, Any]) -> Body | No
         return None
     body = op_raw["requestBody"]
     if isinstance(body, dict) and "$ref" in body:
-        pointer, body = body["$ref"][1:], document.resolve(body)
+        pointer, body = _ref_pointer(body["$ref"]), document.resolve(body)
     else:
         pointer = f"{pointer}/requestBody"
     validators: dict[str, SchemaValidator | None] = {}
@@ -474,7 +480,7 @@ def _responses(document: Document, pointer: str, op_raw: dict[str, Any]) -> dict
     for status, response in (op_raw.get("responses") or {}).items():
         status = str(status).upper() if str(status).lower() != "default" else "default"
         if isinstance(response, dict) and "$ref" in response:
-            base, response = response["$ref"][1:], document.resolve(response)
+            base, response = _ref_pointer(response["$ref"]), document.resolve(response)
         else:
             base = f"{pointer}/responses/{escape(status)}"
         content: dict[str, SchemaValidator | None] = {}
