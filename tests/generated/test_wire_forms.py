@@ -188,3 +188,56 @@ def test_a_multipart_form_is_held_to_what_a_request_must_send(tmp_path: Path) ->
         assert late.status_code == 400 and "end_time" in late.json()["detail"]
         missing = api.post("/routes/", files={"end_time": (None, "2026-01-01T00:00:00Z")})
         assert missing.status_code == 400 and "code" in missing.json()["detail"]
+
+
+FRAMES = """
+openapi: 3.0.0
+info: {title: frames, version: '1'}
+paths:
+  /reviews/{id}/frames:
+    post:
+      operationId: addFrame
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: OK}
+  /reviews/{id}/frames#overload=url:
+    post:
+      operationId: addFramesByUrl
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: {type: array, items: {type: object}}}
+      responses:
+        '204': {description: No Content}
+  /reviews/{id}/frames#overload=stream:
+    post:
+      operationId: addFramesAsZip
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [zip]
+              properties: {zip: {type: string, format: binary}}
+      responses:
+        '202': {description: Accepted}
+"""
+
+
+def test_operations_sharing_a_path_are_told_apart_by_their_body_s_media_type(
+    tmp_path: Path,
+) -> None:
+    """Azure's ``#overload=`` operations differ only by the media type of their bodies; a
+    request naming no overload reaches the one whose body it sends."""
+    path = tmp_path / "frames.yaml"
+    path.write_text(FRAMES)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+        assert api.post("/reviews/r1/frames").status_code == 200
+        assert api.post("/reviews/r1/frames", json=[{}]).status_code == 204
+        zipped = api.post("/reviews/r1/frames", files={"zip": ("f.zip", b"PK", "application/zip")})
+        assert zipped.status_code == 202
+        assert api.post("/reviews/r1/frames?overload=url", json=[{}]).status_code == 204

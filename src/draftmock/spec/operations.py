@@ -136,11 +136,29 @@ class _Choice:
             self.options = sorted(options, key=lambda option: -len(option[1]))
 
     def pick(self, lookup: Lookup | None) -> Operation:
-        if lookup is not None:
-            for op, markers in self.options:
-                if all(marker.met(lookup) for marker in markers):
-                    return op
-        return self.first
+        if lookup is None or not self.options:
+            return self.first
+        chosen, marked = self.first, False
+        for op, markers in self.options:
+            if all(marker.met(lookup) for marker in markers):
+                chosen, marked = op, bool(markers)
+                break
+        media = lookup("header", "content-type")
+        if marked or media is None or _takes(chosen, media):
+            return chosen
+        # Reached by no marker of its own, and not taking the body sent: the operation that
+        # takes it, whose only unmet markers are the path's #fragment (Azure's
+        # ``#overload=url`` and ``#overload=stream`` differ only by their bodies).
+        for op, markers in self.options:
+            if _takes(op, media) and all(m.location is None or m.met(lookup) for m in markers):
+                return op
+        return chosen
+
+
+def _takes(op: Operation, media_type: str) -> bool:
+    """Whether ``op`` documents a request body in ``media_type`` (parameters aside)."""
+    plain = media_type.split(";")[0].strip().lower()
+    return op.body is not None and op.body.validator_for(plain)[0]
 
 
 def routing_path(path: str) -> str:
