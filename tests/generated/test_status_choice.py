@@ -149,3 +149,55 @@ def test_a_204_documenting_a_body_goes_out_without_one(tmp_path: Path) -> None:
         other = api.delete("/tables/t1")
         assert other.status_code == 200
         assert isinstance(other.json()["deleted"], bool)
+
+
+SHARED_404 = """
+openapi: 3.0.0
+info: {title: versions, version: '1'}
+paths:
+  /versions/{id}/export/{format}:
+    get:
+      operationId: exportVersion
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: format, in: path, required: true, schema: {type: string}}
+      responses:
+        '200': {description: the export, content: {application/json: {schema: {type: object}}}}
+        '404': {$ref: '#/components/responses/NotFound'}
+  /versions/{id}/publish:
+    post:
+      operationId: publishVersion
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: published}
+        '404': {$ref: '#/components/responses/NotFound'}
+components:
+  responses:
+    NotFound:
+      description: not found
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [error]
+            properties:
+              error:
+                type: object
+                required: [message]
+                properties: {message: {type: string}}
+"""
+
+
+def test_a_path_no_operation_serves_answers_in_the_api_s_shared_404(tmp_path: Path) -> None:
+    """A client's request whose path matches none (an empty identifier collapses the path:
+    ``/versions//export/oas.json``) is answered in the 404 envelope the API's operations
+    share, not the mock's own problem+json."""
+    path = tmp_path / "versions.yaml"
+    path.write_text(SHARED_404)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+        missing = api.get("/versions/export/oas.json")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/json"
+        assert "documents no path" in missing.json()["error"]["message"]
+        assert "x-draftmock-error" not in missing.headers

@@ -9,6 +9,7 @@ work unchanged.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -132,9 +133,23 @@ def build_vendor(
         return problem(400, "; ".join(v.describe() for v in violations[:5]), violations)
 
     def render_no_route(method: str, path: str, allowed: list[str], request_id: str) -> Reply:
-        if allowed:
-            return problem(405, f"{method} is not allowed on {path}")
-        return problem(404, f"{document.path.name} documents no path {path}")
+        status = 405 if allowed else 404
+        message = (
+            f"{method} is not allowed on {path}"
+            if allowed
+            else f"{document.path.name} documents no path {path}"
+        )
+        sharer = shared.get(status)
+        if sharer is not None:  # the API's own envelope for it
+            plan = api.plans[sharer]
+            reply = error_reply(
+                api.values, plan.pointer, plan.responses, [status], message, seeded_rng(sharer)
+            )
+            if reply is not None:
+                return reply
+        return problem(status, message)
+
+    shared = {status: shared_response(api, status) for status in (404, 405)}
 
     def load_fixture(store: Store, data: dict[str, Any], ids: Ids, now: float) -> None:
         """``{resource: [record, ...]}`` for top-level resources."""
@@ -179,6 +194,23 @@ def build_vendor(
         status_operations=api.status_operations(),
         prune_state=lambda store, check: api.prune(store),
     )
+
+
+def shared_response(api: GeneratedApi, status: int) -> str | None:
+    """An operation whose ``status`` response at least half the document's operations share
+    (one ``$ref``, or the same content): the API's own envelope for that status, which a
+    request no operation serves is answered in. None if there is no such common response."""
+    groups: dict[str, list[str]] = {}
+    for op_id, plan in api.plans.items():
+        response = plan.responses.get(str(status))
+        if response is None:
+            continue
+        key = json.dumps(response, sort_keys=True, default=str)
+        groups.setdefault(key, []).append(op_id)
+    if not groups:
+        return None
+    largest = max(groups.values(), key=len)
+    return largest[0] if 2 * len(largest) >= len(api.plans) else None
 
 
 def fixture_schema(api: GeneratedApi) -> dict[str, Any]:
