@@ -38,3 +38,12 @@ def test_a_file_member_sent_as_text_is_refused(mock: Mock) -> None:
     )
     assert answer.status_code == 400
     assert "file" in answer.json()["message"]
+
+
+def test_an_empty_form_is_read_as_a_form_without_members(mock: Mock) -> None:
+    """Only the closing delimiter (how HTTP clients send a form with no field): a form lacking
+    its required members, not an unreadable body."""
+    headers = {**OMNI, "Content-Type": "multipart/form-data; boundary=zz"}
+    answer = httpx.post(f"{mock.url}/omni/v1/uploads", content=b"--zz--\r\n", headers=headers)
+    assert answer.status_code == 400
+    assert "modelId" in answer.json()["message"], answer.text

@@ -551,6 +551,12 @@ def _multipart(content_type: str, raw: bytes) -> dict[str, Any] | None:
     message = BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + raw
     )
+    boundary = message.get_boundary()
+    if (
+        boundary is not None
+        and raw.strip() == b"--" + boundary.encode("latin-1", "replace") + b"--"
+    ):
+        return {}  # no part at all, only the closing delimiter: an empty form, as clients send it
     if not message.is_multipart() or message.defects:
         return None
     fields: dict[str, Any] = {}
