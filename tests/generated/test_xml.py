@@ -4,6 +4,7 @@ records, documented errors and ``Prefer`` alike."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -228,3 +229,48 @@ def test_a_yaml_reply_is_yaml_of_a_valid_value(tmp_path: Path) -> None:
         assert isinstance(yaml.safe_load(generated.text)["openapi"], str)
         example = api.get("/specs/pets.yaml", headers={"prefer": "example=response"})
         assert yaml.safe_load(example.text)["info"]["title"] == "Sample API"
+
+
+STREAM = """
+openapi: 3.0.3
+info: {title: peers, version: '1'}
+paths:
+  /peers/{id}/configuration/stream:
+    get:
+      operationId: streamConfiguration
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: the configuration as server-sent events
+          content:
+            text/event-stream:
+              schema:
+                type: object
+                required: [configuration]
+                properties: {configuration: {type: string}}
+  /peers/{id}/summary:
+    get:
+      operationId: summary
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: a summary
+          content:
+            text/plain:
+              schema: {type: object, required: [peers], properties: {peers: {type: integer}}}
+"""
+
+
+def test_event_streams_and_text_carry_the_value_never_a_python_repr(tmp_path: Path) -> None:
+    """clever-cloud.com's WireGuard configuration stream went out as ``{'configuration': ...}``."""
+    path = tmp_path / "peers.yaml"
+    path.write_text(STREAM)
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+        stream = api.get("/peers/p1/configuration/stream")
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert stream.text.startswith("data: ") and stream.text.endswith("\n\n")
+        event = json.loads(stream.text.removeprefix("data: ").strip())
+        assert isinstance(event["configuration"], str)
+        summary = api.get("/peers/p1/summary")
+        assert isinstance(json.loads(summary.text)["peers"], int)

@@ -1,8 +1,10 @@
 """A reply's value written in its media type: JSON as it is, XML from the schema's ``xml``
-objects (``spec/xml.py``), YAML, and text as a string; anything else goes out empty."""
+objects (``spec/xml.py``), YAML, server-sent events as one event of JSON data, other text as
+the string (or JSON text of anything else); anything else goes out empty."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -33,8 +35,12 @@ def render(document: Document, schema: Any, value: Any, media_type: str) -> Any:
         if isinstance(value, str) and _yaml_text(value):
             return value  # a document's own example, written as YAML text
         return yaml.safe_dump(value, sort_keys=False, allow_unicode=True)
-    if media_type.lower().startswith("text/"):
-        return value if isinstance(value, str) else str(value)
+    plain = media_type.split(";")[0].strip().lower()
+    if plain == "text/event-stream":  # one event whose data is the value, as JSON text
+        data = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return "".join(f"data: {line}\n" for line in data.split("\n")) + "\n"
+    if plain.startswith("text/"):
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return b""
 
 
