@@ -29,7 +29,7 @@ def server() -> Iterator[LiveServer]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1500)  # the whole document, every check: 5–6 minutes on 2 busy cores
+@pytest.mark.timeout(1500)  # the whole document, every check: 5 to 6 minutes on 2 busy cores
 def test_our_spec_has_no_failures(server: LiveServer) -> None:
     result = run_schemathesis(
         specs_dir() / "agentcore.yaml",
