@@ -11,10 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from draftmock.assembly import build_runtime
 from draftmock.generated.negotiation import negotiate
-from draftmock.server.app import DraftmockApp
-from draftmock.testing import LiveServer
+from tests.support.serving import served_document
 
 DOCUMENT = """
 openapi: 3.1.0
@@ -110,8 +108,7 @@ components:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     path = tmp_path_factory.mktemp("negotiation") / "reports.yaml"
     path.write_text(DOCUMENT)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as client:
+    with served_document(path) as client:
         yield client
 
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
-from draftmock.assembly import build_runtime
-from draftmock.server.app import DraftmockApp
-from draftmock.testing import LiveServer
+from tests.support.serving import served_document
 
 DOCUMENT = """
 openapi: 3.0.0
@@ -37,8 +33,7 @@ paths:
 def test_a_success_with_only_malformed_media_types_is_not_chosen(tmp_path: Path) -> None:
     path = tmp_path / "pdf.yaml"
     path.write_text(DOCUMENT)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+    with served_document(path) as api:
         answered = api.get("/checks/c1/pdf")
         assert answered.status_code == 404
         assert answered.headers["content-type"] == "application/json"
@@ -68,8 +63,7 @@ paths:
 def test_a_delete_answered_by_a_default_with_a_body_is_not_a_204(tmp_path: Path) -> None:
     path = tmp_path / "addons.yaml"
     path.write_text(DELETE_DEFAULT)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+    with served_document(path) as api:
         answered = api.delete("/addons/a1")
         assert answered.status_code == 200
         assert isinstance(answered.json()["done"], bool)
@@ -133,8 +127,7 @@ def test_a_204_documenting_a_body_goes_out_without_one(tmp_path: Path) -> None:
     that one answers instead."""
     path = tmp_path / "rooms.yaml"
     path.write_text(NO_CONTENT_WITH_BODY)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+    with served_document(path) as api:
         for answered in (
             api.delete("/rooms/r1"),
             api.post("/rooms/r1/members"),
@@ -194,8 +187,7 @@ def test_a_path_no_operation_serves_answers_in_the_api_s_shared_404(tmp_path: Pa
     share, not the mock's own problem+json."""
     path = tmp_path / "versions.yaml"
     path.write_text(SHARED_404)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+    with served_document(path) as api:
         missing = api.get("/versions/export/oas.json")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/json"

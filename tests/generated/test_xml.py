@@ -13,11 +13,9 @@ import httpx
 import pytest
 import yaml
 
-from draftmock.assembly import build_runtime
-from draftmock.server.app import DraftmockApp
 from draftmock.spec.document import load_document
 from draftmock.spec.xml import to_xml
-from draftmock.testing import LiveServer
+from tests.support.serving import served_document
 
 PETS = "https://example.com/pets"
 DOCUMENT = """
@@ -90,8 +88,7 @@ components:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     path = tmp_path_factory.mktemp("xml") / "pets.yaml"
     path.write_text(DOCUMENT)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as client:
+    with served_document(path) as client:
         yield client
 
 
@@ -222,8 +219,7 @@ def test_a_yaml_reply_is_yaml_of_a_valid_value(tmp_path: Path) -> None:
     """swaggerhub.com's YAML replies went out empty."""
     path = tmp_path / "specs.yaml"
     path.write_text(SPECS)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+    with served_document(path) as api:
         generated = api.get("/specs/pets.yaml")
         assert generated.headers["content-type"] == "application/yaml"
         assert isinstance(yaml.safe_load(generated.text)["openapi"], str)
@@ -265,8 +261,7 @@ def test_event_streams_and_text_carry_the_value_never_a_python_repr(tmp_path: Pa
     """clever-cloud.com's WireGuard configuration stream went out as ``{'configuration': ...}``."""
     path = tmp_path / "peers.yaml"
     path.write_text(STREAM)
-    runtime = build_runtime(documents=[(None, path)])
-    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as api:
+    with served_document(path) as api:
         stream = api.get("/peers/p1/configuration/stream")
         assert stream.headers["content-type"].startswith("text/event-stream")
         assert stream.text.startswith("data: ") and stream.text.endswith("\n\n")

@@ -1,4 +1,5 @@
-"""``draftmock serve`` as a real process on a free loopback port, for tests of the command line."""
+"""``draftmock serve`` as a real process on a free loopback port, for tests of the command line;
+and one document served in-process over a real socket (``served_document``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from draftmock.assembly import build_runtime
+from draftmock.server.app import DraftmockApp
+from draftmock.testing import LiveServer
 
 
 def free_port() -> int:
@@ -55,3 +63,11 @@ def _wait_until_answering(served: Served, timeout: float) -> None:
                 ) from None
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
+
+
+@contextmanager
+def served_document(path: Path) -> Iterator[httpx.Client]:
+    """The OpenAPI document at ``path`` served at the root of a live server, and a client of it."""
+    runtime = build_runtime(documents=[(None, path)])
+    with LiveServer(DraftmockApp(runtime)) as server, httpx.Client(base_url=server.url) as client:
+        yield client
