@@ -114,6 +114,35 @@ def load(document: Any) -> Any:
 def encode(value: Any) -> Any:
     """``value`` as JSON-ready data; a class that is not a registered state type is a
     ``TypeError`` (a defect: its module must ``register`` it)."""
+    # The common kinds first, by exact type (a world holds tens of thousands of them; a
+    # checkpoint encodes them all). Subclasses, such as enums of str or int, take the long way.
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: v if type(v) in _PLAIN else encode(v) for k, v in value.items()}
+        return {"__dict__": [[encode(k), encode(v)] for k, v in value.items()]}
+    if kind is list:
+        return [v if type(v) in _PLAIN else encode(v) for v in value]
+    known = _DATACLASSES.get(kind)
+    if known is not None:
+        name, names = known
+        fields = {f: getattr(value, f) for f in names}
+        return {
+            "__dataclass__": name,
+            "fields": {f: v if type(v) in _PLAIN else encode(v) for f, v in fields.items()},
+        }
+    return _encode_other(value)
+
+
+# JSON values as they are (exact types: a subclass, such as an enum of str, is tagged).
+_PLAIN = frozenset({str, int, bool, type(None)})
+# A registered dataclass: its name and its fields' names, looked up once per class.
+_DATACLASSES: dict[type, tuple[str, tuple[str, ...]]] = {}
+
+
+def _encode_other(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return {"__enum__": _name(type(value)), "value": encode(value.value)}
     if value is None or isinstance(value, bool | int | str):
@@ -134,8 +163,9 @@ def encode(value: Any) -> Any:
         return {"__dict__": [[encode(k), encode(v)] for k, v in value.items()]}
     name = _name(type(value))
     if dataclasses.is_dataclass(value):
-        fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"__dataclass__": name, "fields": fields}
+        names = tuple(f.name for f in dataclasses.fields(value))
+        _DATACLASSES[type(value)] = (name, names)
+        return {"__dataclass__": name, "fields": {f: encode(getattr(value, f)) for f in names}}
     return {"__object__": name, "state": encode(value.__getstate__())}
 
 
