@@ -106,7 +106,9 @@ class DraftmockApp:
     def _replay(self, world: World, fields: dict[str, Any], body: bytes) -> None:
         """Redo a request another process logged, journal line included."""
         request = request_from_entry(fields, body)
-        outcome = self.pipelines[fields["api"]].replay(world, request, fields["now"])
+        outcome = self.pipelines[fields["api"]].replay(
+            world, request, fields["now"], conformed=fields.get("conformed", False)
+        )
         world.journal.record(
             at=fields["now"],
             method=request.method,

@@ -69,6 +69,7 @@ class Outcome:
     fault: str | None = None  # id of the fault rule that answered
     session: str = ""
     admitted: bool = False  # the caller's credentials let it reach the operation
+    conformed: bool = False  # the reply was checked against the document and met it
     # --state, deferred: done once the request's change is committed; reply only then.
     saved: asyncio.Future[None] | None = None
 
@@ -107,6 +108,8 @@ class ApiPipeline:
                 with self.durable.writing(request.session, deferred=deferred) as writing:
                     outcome = self._handle_at(op, raw_path, request, writing.world, writing.now)
                     entry = _entry(self.slug, request)
+                    if outcome.conformed:  # a replay need not check the reply again
+                        entry["conformed"] = True
                     writing.log_request(entry, request.body, admitted=outcome.admitted)
             except Exception as exc:  # nothing was saved, and the world is reloaded from the store
                 return self.store_failure(Outcome(Reply(500), op), exc)
@@ -147,23 +150,34 @@ class ApiPipeline:
         with world.lock:
             return self._handle_at(op, raw_path, request, world, self.runtime.clock.now())
 
-    def replay(self, world: World, request: Request, now: float) -> Outcome:
-        """Handle a request another process answered at virtual time ``now``, as it did."""
+    def replay(
+        self, world: World, request: Request, now: float, *, conformed: bool = False
+    ) -> Outcome:
+        """Handle a request another process answered at virtual time ``now``, as it did.
+        ``conformed``: its reply met the document there, so the same reply is not checked (or
+        logged) again."""
         op, raw_path, _ = self.api.router.match(request.method, request.path, _lookup(request))
         if op is None:
             return Outcome(Reply(404), None, session=world.name)
         with world.lock:
-            return self._handle_at(op, raw_path, request, world, now)
+            return self._handle_at(op, raw_path, request, world, now, check=not conformed)
 
     def _handle_at(
-        self, op: Operation, raw_path: dict[str, str], request: Request, world: World, now: float
+        self,
+        op: Operation,
+        raw_path: dict[str, str],
+        request: Request,
+        world: World,
+        now: float,
+        *,
+        check: bool = True,
     ) -> Outcome:
         outcome = Outcome(Reply(500), op, session=world.name)
         if op.operation_id in self.vendor.status_operations:
             world.jobs.polled(self.slug, now)
         self.runtime.tick(world, now)
         reply = self._run(op, raw_path, request, world, outcome, now)
-        outcome.reply = self._checked(op, reply, request)
+        outcome.reply = self._checked(op, reply, outcome) if check else _without_content(op, reply)
         world.coverage.record(self.slug, op.operation_id, outcome.reply.status)
         return outcome
 
@@ -330,24 +344,30 @@ class ApiPipeline:
             body=request.body,
         )
 
-    def _checked(self, op: Operation, reply: Reply, request: Request) -> Reply:
-        if reply.status in NO_CONTENT and reply.body is not None:
-            spec = op.response_for(reply.status)
-            if spec is not None and spec.content:
-                # HTTP: a 204 (or 304) has no content, even where the document describes some
-                # (AWS' converted documents give 204s an empty-object JSON body). A body the
-                # document does not describe stays, and is the diagnostic below.
-                reply = Reply(reply.status, None, reply.headers, reply.media_type)
+    def _checked(self, op: Operation, reply: Reply, outcome: Outcome) -> Reply:
+        reply = _without_content(op, reply)
         if MOCK_ERROR_HEADER in reply.headers or VIOLATION_HEADER in reply.headers:
             return reply  # the mock's own refusal or diagnostic, marked as such
         problems = reply_problems(op, reply)
         if not problems:
+            outcome.conformed = True
             return reply
         summary = "; ".join(problems)
         log.error("off-spec response from %s %s: %s", self.slug, op.operation_id, summary)
         if not self.runtime.settings.strict_responses:
             return reply
         return _diagnostic(f"the mock produced a response that breaks the contract: {summary}")
+
+
+def _without_content(op: Operation, reply: Reply) -> Reply:
+    if reply.status in NO_CONTENT and reply.body is not None:
+        spec = op.response_for(reply.status)
+        if spec is not None and spec.content:
+            # HTTP: a 204 (or 304) has no content, even where the document describes some
+            # (AWS' converted documents give 204s an empty-object JSON body). A body the
+            # document does not describe stays, for the check to report.
+            return Reply(reply.status, None, reply.headers, reply.media_type)
+    return reply
 
 
 def _entry(api: str, request: Request) -> dict[str, Any]:

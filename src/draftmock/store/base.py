@@ -92,8 +92,12 @@ class Transaction(Protocol):
         """The state as of ``world.checkpoint_seq``."""
         ...
 
-    def put_checkpoint(self, world: WorldRow, data: bytes) -> None:
-        """The whole state as of now (a new sequence number); older entries are dropped."""
+    def put_checkpoint(self, world: WorldRow, data: bytes, *, of_entries: bool = False) -> None:
+        """The whole state as of now, under a new sequence number; older entries are dropped.
+        ``of_entries``: the state the log's entries made (no other change since the newest):
+        it takes that entry's sequence number, and the entries since the previous checkpoint
+        stay, so a process that read the world since then replays them instead of loading the
+        whole checkpoint."""
         ...
 
     def snapshot(self, world: str, name: str) -> bytes | None: ...
@@ -116,9 +120,15 @@ class Store(Protocol):
         ``StoreBusy`` at once if another process holds the lock."""
         ...
 
-    def wait_for(self, scope: str | None) -> None:
-        """Block until the lock ``transaction(scope)`` needs is free (it may be taken again
-        before the caller gets it); for a worker thread, so the event loop is not held up."""
+    def take_turn(self, scope: str | None) -> None:
+        """Block until this process may have the lock ``transaction(scope)`` needs, for a
+        worker thread (the event loop is not held up). SQLite hands the lock over: the
+        process's next transaction finds it taken, and ``release_turn`` lets go of it unused.
+        PostgreSQL only waits until it is free (its lock queue is fair)."""
+        ...
+
+    def release_turn(self) -> None:
+        """Let go of a lock ``take_turn`` handed over that no transaction used."""
         ...
 
     def close(self) -> None: ...

@@ -36,7 +36,15 @@ from draftmock.errors import ConfigError
 from draftmock.runtime import DEFAULT_WORLD, Runtime, World
 from draftmock.state_codec import dump, load
 from draftmock.store import codec
-from draftmock.store.base import FORMAT, Store, StoreBusy, StoreError, Transaction, WorldRow
+from draftmock.store.base import (
+    FORMAT,
+    LogEntry,
+    Store,
+    StoreBusy,
+    StoreError,
+    Transaction,
+    WorldRow,
+)
 
 log = logging.getLogger("draftmock.store")
 
@@ -52,6 +60,11 @@ MIN_LOG_BYTES = 1 << 20
 # may change it, and a checkpoint of the world is written after it.
 ALL_WORLDS = frozenset({"moveClock", "listSessions", "deleteSession"})
 SNAPSHOT_ONLY = frozenset({"saveSnapshot", "deleteSnapshot", "listSnapshots"})
+
+# When a batch opens on a lock another process let go of, the requests that waited for it are
+# resumed a few turns of the event loop later (a task's completion reaches its awaiters through
+# callbacks). The batch's commit is put off by up to this many turns so they join it.
+JOIN_HOPS = 8
 
 Replayer = Callable[[World, dict[str, Any], bytes], None]
 
@@ -112,7 +125,9 @@ class Durable:
         # transaction: another thread waits for the batch rather than joining it.
         self._lock = threading.RLock()
         self._batch: _Batch | None = None
-        self._waiting: asyncio.Future[None] | None = None  # a worker thread waits for the lock
+        # Waiting for the store's lock in a worker thread, and how many requests wait for it.
+        self._turn: asyncio.Task[None] | None = None
+        self._turn_waiters = 0
         # A session evicted from memory (--max-sessions) stays in the store: reload it on use.
         runtime.on_evict.append(self._forget)
 
@@ -192,14 +207,25 @@ class Durable:
             row = tx.create_world(name, codec.world_checkpoint(world, self.runtime.clock.now()))
             self._tracks[name] = _Track(row.id, row.head, self.runtime.clock.now())
             return world, row
-        if track is None or track.world_id != row.id or track.seq < row.checkpoint_seq:
+        entries: list[LogEntry] | None = None
+        if track is not None and track.world_id == row.id and track.seq < row.checkpoint_seq:
+            # Checkpointed since this process looked: the entries it missed may still be there,
+            # and replaying them is cheaper than loading the checkpoint unless they outweigh it.
+            entries = tx.entries(row, track.seq)
+            if (
+                not _continuous(entries, track.seq, row.head)
+                or _weight(entries, row.checkpoint_seq) > row.checkpoint_bytes
+            ):
+                entries = None
+                track = None
+        if track is None or track.world_id != row.id:
             world = self._load_checkpoint(tx, row)
             track = self._tracks[name]
         else:
             world = self.runtime.world(name)
         if row.head > track.seq:
             with world.lock:
-                for entry in tx.entries(row, track.seq):
+                for entry in tx.entries(row, track.seq) if entries is None else entries:
                     track.last_now = self._replay(world, entry.kind, entry.data, entry.body)
                     track.seq = entry.seq
         return world, row
@@ -249,14 +275,23 @@ class Durable:
             if self._batch is not None:
                 self._batch.members.pop(name, None)
 
-    def _checkpoint(self, tx: Transaction, name: str, row: WorldRow | None = None) -> None:
+    def _checkpoint(
+        self,
+        tx: Transaction,
+        name: str,
+        row: WorldRow | None = None,
+        *,
+        of_entries: bool = False,
+    ) -> None:
+        """``of_entries``: the world is what its log made it (see ``put_checkpoint``)."""
         row = row or tx.world(name)
         track = self._tracks.get(name)
         if row is None or track is None:
             return
         world = self.runtime.world(name)
         with world.lock:
-            tx.put_checkpoint(row, codec.world_checkpoint(world, track.last_now))
+            data = codec.world_checkpoint(world, track.last_now)
+            tx.put_checkpoint(row, data, of_entries=of_entries)
         track.seq = row.head
 
     def _append(
@@ -276,7 +311,7 @@ class Durable:
         track.seq = row.head
         track.last_now = float(data["now"])
         if row.log_bytes >= max(CHECKPOINT_RATIO * row.checkpoint_bytes, MIN_LOG_BYTES):
-            self._checkpoint(tx, name, row)
+            self._checkpoint(tx, name, row, of_entries=True)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -325,8 +360,12 @@ class Durable:
         name = session or DEFAULT_WORLD
         loop = asyncio.get_running_loop()
         while self._batch is None or name not in self._batch.members:
-            if self._waiting is not None:  # another request is already waiting for the lock
-                await asyncio.wait([self._waiting])
+            if self._turn is not None:  # the process is waiting for its turn already
+                self._turn_waiters += 1
+                try:
+                    await asyncio.wait([self._turn])
+                finally:
+                    self._turn_waiters -= 1
                 continue
             if not self._lock.acquire(blocking=False):  # another thread's transaction
                 return
@@ -340,14 +379,28 @@ class Durable:
                 return
             finally:
                 self._lock.release()
-            self._waiting = waiting = loop.create_future()
-            try:
-                await loop.run_in_executor(None, self.store.wait_for, name)
-            except Exception:
-                return
-            finally:
-                self._waiting = None
-                waiting.set_result(None)
+            self._turn = loop.create_task(self._take_turn(name))
+
+    async def _take_turn(self, name: str) -> None:
+        """Wait in a worker thread until the store's lock is this process's turn, then open the
+        batch with it at once: the requests that waited join it before it is committed."""
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(None, self.store.take_turn, name)
+        except Exception:
+            return  # the requests meet the failure in ``writing``
+        finally:
+            self._turn = None
+        try:
+            if self._lock.acquire(blocking=False):
+                try:
+                    self._commit_soon(self._batch_for(name, wait=False), loop)
+                finally:
+                    self._lock.release()
+        except Exception:
+            pass  # likewise
+        finally:
+            self.store.release_turn()  # unless the batch took it
 
     def _batch_for(self, name: str, *, wait: bool = True) -> _Batch:
         """The open batch, holding world ``name`` (taken now if another process does not hold
@@ -445,7 +498,11 @@ class Durable:
             batch.scheduled = True
             loop.call_soon(self._commit_batch, batch)
 
-    def _commit_batch(self, batch: _Batch) -> None:
+    def _commit_batch(self, batch: _Batch, hops: int = 0) -> None:
+        if self._turn is None and self._turn_waiters and hops < JOIN_HOPS:
+            # Requests that waited for this batch's lock are being woken: they join it first.
+            asyncio.get_running_loop().call_soon(self._commit_batch, batch, hops + 1)
+            return
         if self._batch is batch:
             try:
                 self._commit()
@@ -549,6 +606,23 @@ class Durable:
 
     def snapshots(self) -> MutableMapping[tuple[str, str], dict[str, Any]]:
         return _Snapshots(self)
+
+
+def _continuous(entries: list[LogEntry], after: int, head: int) -> bool:
+    """Whether ``entries`` are every entry from ``after`` up to ``head``: replayed on a copy of
+    the world as of ``after``, they make the world as of ``head``. A checkpoint a control call
+    wrote has a sequence number of its own, with no entry: a gap."""
+    expected = after + 1
+    for entry in entries:
+        if entry.seq != expected:
+            return False
+        expected += 1
+    return expected == head + 1
+
+
+def _weight(entries: list[LogEntry], upto: int) -> int:
+    """The bytes of ``entries`` up to sequence number ``upto``."""
+    return sum(len(e.data) + len(e.body) for e in entries if e.seq <= upto)
 
 
 def _settle(batch: _Batch, error: BaseException | None) -> None:

@@ -78,7 +78,7 @@ class PostgresStore:
             except self._psycopg.OperationalError as exc:
                 raise StoreError(f"the state store {self.url} failed: {exc}") from exc
 
-    def wait_for(self, scope: str | None) -> None:
+    def take_turn(self, scope: str | None) -> None:
         with self._waiter_lock:  # a connection of its own, used by one worker thread at a time
             if self._waiter is None or self._waiter.broken or self._waiter.closed:
                 self._waiter = self._connect()
@@ -87,6 +87,9 @@ class PostgresStore:
                     _lock(cur, scope, wait=True)  # and let go at once
             except self._psycopg.OperationalError as exc:
                 raise StoreError(f"the state store {self.url} failed: {exc}") from exc
+
+    def release_turn(self) -> None:
+        pass  # take_turn keeps nothing
 
     def close(self) -> None:
         self._db.close()

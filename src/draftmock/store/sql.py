@@ -226,9 +226,12 @@ class SqlTransaction:
         )
         return bytes(self.cur.fetchone()[0])
 
-    def put_checkpoint(self, world: WorldRow, data: bytes) -> None:
+    def put_checkpoint(self, world: WorldRow, data: bytes, *, of_entries: bool = False) -> None:
         self.write()
-        world.head += 1
+        covered = world.checkpoint_seq  # the previous checkpoint: entries up to it are dropped
+        if not of_entries:
+            world.head += 1
+            covered = world.head
         world.checkpoint_seq = world.head
         world.log_bytes = 0
         world.checkpoint_bytes = len(data)
@@ -238,7 +241,7 @@ class SqlTransaction:
         )
         self.cur.execute(
             self._q("DELETE FROM draftmock_log WHERE world_id = ? AND seq <= ?"),
-            (world.id, world.head),
+            (world.id, covered),
         )
         self.cur.execute(
             self._q(

@@ -2,7 +2,11 @@
 
 Writers are serialised by an exclusive ``flock`` on ``PATH-lock`` taken before
 ``BEGIN IMMEDIATE``: a waiting process sleeps in the kernel and wakes the moment the lock is
-free, where SQLite's own busy handler would poll with growing sleeps. The database runs in WAL
+free, where SQLite's own busy handler would poll with growing sleeps. ``flock`` is not fair: a
+process that lets go and asks again at once would mostly win over one woken to take it. So the
+lock is reached through a turnstile, ``PATH-queue``: whoever waits for the lock holds the queue
+while it waits, and a process asking for the lock must get the queue first. The one that lets
+go of the lock then waits behind the one that was waiting, and worker processes take turns. The database runs in WAL
 mode with ``synchronous=NORMAL``: a committed transaction survives the process being killed;
 an operating-system crash may lose the last few (``synchronous=FULL`` would fsync each commit).
 """
@@ -29,6 +33,8 @@ class SqliteStore:
             raise StoreError(f"--state {path}: the directory {path.parent} does not exist")
         try:
             self._lock_fd = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT, 0o644)
+            self._queue_fd = os.open(f"{path}-queue", os.O_RDWR | os.O_CREAT, 0o644)
+            self._handed = False  # take_turn took the lock for this process's next transaction
             self._db = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=30
             )
@@ -41,12 +47,23 @@ class SqliteStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"--state {path}: cannot open it as a SQLite database: {exc}") from exc
 
-    @contextmanager
-    def _locked(self, wait: bool = True) -> Iterator[None]:
+    def _take(self, wait: bool) -> None:
+        """Take the lock through the turnstile (or find it handed over by ``take_turn``)."""
+        if self._handed:
+            self._handed = False
+            return
         try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._queue_fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            finally:
+                fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
         except BlockingIOError as exc:
             raise StoreBusy(f"{self.path} is being written by another process") from exc
+
+    @contextmanager
+    def _locked(self, wait: bool = True) -> Iterator[None]:
+        self._take(wait)
         try:
             yield
         finally:
@@ -73,15 +90,21 @@ class SqliteStore:
                 finally:
                     self._active = None
 
-    def wait_for(self, scope: str | None) -> None:
-        # Through a descriptor of its own: a lock on another open file is another holder.
-        fd = os.open(f"{self.path}-lock", os.O_RDWR | os.O_CREAT, 0o644)
+    def take_turn(self, scope: str | None) -> None:
+        # In the queue until the lock is ours, then kept for the next transaction.
+        fcntl.flock(self._queue_fd, fcntl.LOCK_EX)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         finally:
-            os.close(fd)
+            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+        self._handed = True
+
+    def release_turn(self) -> None:
+        if self._handed:
+            self._handed = False
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         self._db.close()
         os.close(self._lock_fd)
+        os.close(self._queue_fd)
