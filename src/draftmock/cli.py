@@ -329,7 +329,7 @@ def serve(args: argparse.Namespace) -> int:
             f"--public-url {args.public_url!r}: give a scheme and an address, e.g. "
             "http://mock.example:4010 (no path)"
         )
-    listener = bind(args.host, args.port)
+    listener = bind(args.host, args.port, shared=args.workers > 1)
     settings = Settings(
         async_delay=args.async_delay,
         strict_responses=not args.lenient_responses,
@@ -378,6 +378,7 @@ def serve(args: argparse.Namespace) -> int:
     app = make_app(durable)
     if args.workers > 1 and durable is not None:
         durable.store.close()  # checked and brought up to date; each worker opens its own
+        _check_documents_now(runtime)
         return _serve_workers(args, lambda: make_app(_state(args.state, runtime)), listener)
     if args.watch:
         from draftmock.watch import Watcher
@@ -418,9 +419,26 @@ def _state(location: str | None, runtime: Any) -> Any:
     return durable
 
 
+def _check_documents_now(runtime: Any) -> None:
+    """``--workers``: look for responses no value satisfies here, once, rather than in every
+    worker once it serves. The workers inherit what was found (and the validators compiled on
+    the way): each answers alike from its first request, and none spends its first seconds of
+    serving on it."""
+    import threading
+
+    started = [work() for work in runtime.after_start]
+    for thread in started:
+        if isinstance(thread, threading.Thread):
+            thread.join()
+    runtime.after_start.clear()
+
+
 def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.socket) -> int:
-    """``--workers N``: N processes accepting on one listening socket, each with its own
-    connection to the store; stopping this process (Ctrl-C, SIGTERM) stops them all."""
+    """``--workers N``: N processes on one port, each with its own connection to the store;
+    stopping this process (Ctrl-C, SIGTERM) stops them all. Each worker listens on a socket of
+    its own bound to the port (``SO_REUSEPORT``): the kernel spreads the connections over them
+    evenly. On one shared socket, the worker that wakes first accepts them all: under a load
+    of a few keep-alive connections, one worker served every request and the others idled."""
     import os
     import signal
 
@@ -428,11 +446,12 @@ def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.soc
 
     from draftmock.server.transport import uvicorn_options
 
-    listener.listen(2048)
-    listener.set_inheritable(True)
+    listeners = [listener, *(_also_bound(listener) for _ in range(args.workers - 1))]
+    for each in listeners:
+        each.listen(2048)
     _tune_garbage_collector()
     children: list[int] = []
-    for _ in range(args.workers):
+    for own in listeners:
         pid = os.fork()
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -445,11 +464,15 @@ def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.soc
                 access_log=False,
                 lifespan="on",
             )
-            uvicorn.Server(config).run(sockets=[listener])
+            for other in listeners:
+                if other is not own:
+                    other.close()
+            uvicorn.Server(config).run(sockets=[own])
             os._exit(0)
         children.append(pid)
     base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
-    listener.close()
+    for each in listeners:
+        each.close()
     log = logging.getLogger("draftmock")
     log.info("%d workers serving on %s", args.workers, base)
 
@@ -474,6 +497,15 @@ def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.soc
     return status
 
 
+def _also_bound(listener: socket.socket) -> socket.socket:
+    """Another socket bound to ``listener``'s address (itself bound with ``shared``)."""
+    sock = socket.socket(listener.family, listener.type, listener.proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(listener.getsockname())
+    return sock
+
+
 def _die_with_parent() -> None:
     """A worker whose supervisor is killed (even with SIGKILL) stops too (Linux)."""
     import ctypes
@@ -483,19 +515,35 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, shared: bool = False) -> socket.socket:
     """A socket bound to ``host:port``, or a ConfigError naming the port: checked before
     anything is announced, so a taken port is one clear line. The server listens on it once it
-    is ready; until then a client is refused rather than left waiting."""
+    is ready; until then a client is refused rather than left waiting. ``shared``: other
+    sockets of this process may bind the port too (``SO_REUSEPORT``), one per worker; the port
+    must be free all the same (it is bound once without that option first)."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
     except (socket.gaierror, UnicodeError, OverflowError) as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc}") from None
+    sock = _bound(family, kind, proto, address, host, port, shared=False)
+    if shared:  # bound alone first: another server's shared sockets make it EADDRINUSE too
+        address = sock.getsockname()
+        sock.close()
+        sock = _bound(family, kind, proto, address, host, port, shared=True)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _bound(
+    family: int, kind: int, proto: int, address: Any, host: str, port: int, *, shared: bool
+) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if shared:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
     except OSError as exc:
         sock.close()
@@ -505,7 +553,6 @@ def bind(host: str, port: int) -> socket.socket:
                 f"what holds it, or choose another port with --port, e.g. --port {port + 1}"
             ) from None
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.set_inheritable(True)
     return sock
 
 

@@ -3,6 +3,7 @@ each other through ``--workers 2`` (SQLite) or two servers on one PostgreSQL dat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -218,6 +220,61 @@ def test_races_over_two_workers_on_sqlite(sqlite_path: str, servers: list[Server
     server = Server(sqlite_path, "--workers", "2")
     servers.append(server)
     _check_races([server.url])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _sockets_of(pid: int) -> set[str]:
+    """The inodes of the sockets process ``pid`` holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    return inodes
+
+
+def _connections_to(port: int) -> set[str]:
+    """The inodes of the established TCP connections whose local end is ``port``."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == "01":
+            inodes.add(fields[9])
+    return inodes
+
+
+@pytest.mark.slow
+def test_the_workers_share_the_connections(sqlite_path: str, servers: list[Server]) -> None:
+    server = Server(sqlite_path, "--workers", "2")
+    servers.append(server)
+    assert server.proc is not None
+    clients = [httpx.Client(base_url=server.url, timeout=30) for _ in range(16)]
+    try:
+        for each in clients:  # 16 keep-alive connections, each kept open
+            assert each.get("/__draftmock/health").status_code == 200
+        workers = _children(server.proc.pid)
+        assert len(workers) == 2
+        accepted = _connections_to(server.port)
+        assert len(accepted) == 16
+        # Each worker accepts on a socket of its own: neither is left without connections
+        # (all 16 on one would happen once in 2**15 starts).
+        shares = [len(_sockets_of(pid) & accepted) for pid in workers]
+        assert sum(shares) == 16 and min(shares) > 0, shares
+    finally:
+        for each in clients:
+            each.close()
 
 
 @pytest.mark.slow
