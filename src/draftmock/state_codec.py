@@ -181,8 +181,8 @@ def _name(cls: type) -> str:
 
 def decode(value: Any) -> Any:
     """Data produced by ``encode`` rebuilt; ``StateFormatError`` names what cannot be."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
+    if type(value) is list:
+        return [v if type(v) in _JSON_SCALARS else decode(v) for v in value]
     if not isinstance(value, dict):
         return value
     if "__enum__" in value:
@@ -209,14 +209,20 @@ def decode(value: Any) -> Any:
         fields = value.get("fields")
         if not isinstance(fields, dict):
             raise StateFormatError(f"{value['__dataclass__']}: fields must be an object")
-        return cls(**{str(k): decode(v) for k, v in fields.items()})
+        return cls(
+            **{str(k): v if type(v) in _JSON_SCALARS else decode(v) for k, v in fields.items()}
+        )
     if "__object__" in value:
         cls = _lookup(value["__object__"], "__object__")
         state = decode(value.get("state"))
         obj = cls.__new__(cls)
         obj.__setstate__(state)
         return obj
-    return {k: decode(v) for k, v in value.items()}
+    return {k: v if type(v) in _JSON_SCALARS else decode(v) for k, v in value.items()}
+
+
+# What JSON decodes to besides lists and objects: decoded as it is.
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _lookup(name: Any, tag: str) -> Any:
