@@ -15,7 +15,8 @@ which was answered yet), and the world is rebuilt from the store before its next
 write a checkpoint of it instead of an entry: they are rare and their inputs are varied. A
 world also gets a checkpoint once the entries written since its last one outweigh it four times,
 so start-up replays at most about four times as many bytes of log as the checkpoint holds, and a
-write costs O(change) amortised.
+write costs O(change) amortised; that checkpoint is encoded by a forked copy of the process
+(``store/background.py``) and written with the world's next batch.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
@@ -35,7 +37,7 @@ from draftmock import __version__
 from draftmock.errors import ConfigError
 from draftmock.runtime import DEFAULT_WORLD, Runtime, World
 from draftmock.state_codec import dump, load
-from draftmock.store import codec
+from draftmock.store import background, codec
 from draftmock.store.base import (
     FORMAT,
     LogEntry,
@@ -49,9 +51,9 @@ from draftmock.store.base import (
 log = logging.getLogger("draftmock.store")
 
 # A world is checkpointed once the log written since its last checkpoint outweighs the
-# checkpoint this many times, and never more often than every MIN_LOG_BYTES of log. A checkpoint
-# dumps the whole world on the request path (the requests waiting meanwhile are its tail
-# latency): the ratio trades how often that happens against how much log a start-up replays.
+# checkpoint this many times, and never more often than every MIN_LOG_BYTES of log. Encoding a
+# checkpoint costs O(state) (off the request path where the process can fork): the ratio trades
+# how often that happens against how much log a start-up replays.
 CHECKPOINT_RATIO = 4
 MIN_LOG_BYTES = 1 << 20
 
@@ -60,6 +62,10 @@ MIN_LOG_BYTES = 1 << 20
 # may change it, and a checkpoint of the world is written after it.
 ALL_WORLDS = frozenset({"moveClock", "listSessions", "deleteSession"})
 SNAPSHOT_ONLY = frozenset({"saveSnapshot", "deleteSnapshot", "listSnapshots"})
+
+# Checkpoints due on a batch from the event loop are encoded by a forked copy of the process,
+# where there is fork (store/background.py).
+FORKING = hasattr(os, "fork")
 
 # When a batch opens on a lock another process let go of, the requests that waited for it are
 # resumed a few turns of the event loop later (a task's completion reaches its awaiters through
@@ -112,6 +118,7 @@ class _Batch:
     members: dict[str, _Member]
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
     scheduled: bool = False
+    due: set[str] = field(default_factory=set)  # worlds to checkpoint once it is committed
 
 
 class Durable:
@@ -128,6 +135,8 @@ class Durable:
         # Waiting for the store's lock in a worker thread, and how many requests wait for it.
         self._turn: asyncio.Task[None] | None = None
         self._turn_waiters = 0
+        # World name -> its checkpoint, encoded (or being encoded) by a forked copy.
+        self._encodings: dict[str, background.Encoding] = {}
         # A session evicted from memory (--max-sessions) stays in the store: reload it on use.
         runtime.on_evict.append(self._forget)
 
@@ -272,6 +281,9 @@ class Durable:
         (and not from the open batch, which keeps what it logged of them)."""
         for name in names:
             self._tracks.pop(name, None)
+            encoding = self._encodings.get(name)
+            if encoding is not None and (encoding.data is not None or encoding.done()):
+                del self._encodings[name]  # checked again (row, sequence number) if still encoding
             if self._batch is not None:
                 self._batch.members.pop(name, None)
 
@@ -302,8 +314,11 @@ class Durable:
         data: dict[str, Any],
         body: bytes,
         row: WorldRow | None = None,
+        batch: _Batch | None = None,
     ) -> None:
-        """Log an entry; ``row``: the world's row as read in this transaction, if at hand."""
+        """Log an entry; ``row``: the world's row as read in this transaction, if at hand.
+        ``batch``: the event loop's, committed later; a checkpoint the entry makes due is then
+        written by a forked copy once the batch is committed, not on the request path."""
         row = row or tx.world(name)
         track = self._tracks[name]
         assert row is not None and row.head == track.seq
@@ -311,7 +326,52 @@ class Durable:
         track.seq = row.head
         track.last_now = float(data["now"])
         if row.log_bytes >= max(CHECKPOINT_RATIO * row.checkpoint_bytes, MIN_LOG_BYTES):
-            self._checkpoint(tx, name, row, of_entries=True)
+            if batch is not None and FORKING:
+                batch.due.add(name)
+            else:
+                self._checkpoint(tx, name, row, of_entries=True)
+
+    def _encode_elsewhere(self, name: str) -> None:
+        """Have a forked copy of this process encode world ``name``'s checkpoint as committed
+        now; not while another copy encodes it, nor while a thread holds the world."""
+        if name in self._encodings:
+            return
+        track = self._tracks.get(name)
+        world = self.runtime.existing_world(name)
+        if track is None or world is None or not self._lock.acquire(blocking=False):
+            return
+        try:
+            if not world.lock.acquire(blocking=False):
+                return
+            try:
+                self._encodings[name] = background.encode_elsewhere(
+                    world, track.world_id, track.seq, track.last_now
+                )
+            finally:
+                world.lock.release()
+        except OSError as exc:  # no process to spare: the next entry asks again
+            log.warning("the checkpoint of %r could not be forked: %s", name, exc)
+        finally:
+            self._lock.release()
+
+    def _put_encoded(self, batch: _Batch) -> None:
+        """Write, with ``batch``, the checkpoints forked copies have encoded of its worlds."""
+        for name, encoding in list(self._encodings.items()):
+            if encoding.data is None and not encoding.done():
+                continue  # still encoding
+            member = batch.members.get(name)
+            if member is None or member.row is None:
+                if encoding.data is None:  # failed: the next entry asks again
+                    del self._encodings[name]
+                continue  # kept for a batch that holds its world
+            del self._encodings[name]
+            row = member.row
+            if (
+                encoding.data is not None
+                and row.id == encoding.world_id
+                and row.checkpoint_seq < encoding.seq <= row.head
+            ):
+                batch.tx.put_checkpoint_of(row, encoding.seq, encoding.data)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -343,7 +403,8 @@ class Durable:
                         assert member.row is not None
                         data, body = writing.entry
                         entry = {**data, "now": now}
-                        self._append(batch.tx, name, "request", entry, body, member.row)
+                        later = batch if deferred else None
+                        self._append(batch.tx, name, "request", entry, body, member.row, later)
             except BaseException as exc:
                 self._abort(exc)
                 raise
@@ -516,6 +577,8 @@ class Durable:
             return
         self._batch = None
         try:
+            if self._encodings:
+                self._put_encoded(batch)
             batch.closing.close()
         except BaseException as exc:
             self._forget(*batch.members)
@@ -524,6 +587,8 @@ class Durable:
         finally:
             self._lock.release()
         _settle(batch, None)
+        for name in batch.due:
+            self._encode_elsewhere(name)
 
     def _abort(self, exc: BaseException) -> None:
         """Roll the open batch back: none of its requests was answered, all of them fail."""

@@ -251,6 +251,35 @@ class SqlTransaction:
             (world.head, world.head, len(data), world.id),
         )
 
+    def put_checkpoint_of(self, world: WorldRow, seq: int, data: bytes) -> None:
+        self.write()
+        covered = world.checkpoint_seq
+        self.cur.execute(
+            self._q("UPDATE draftmock_checkpoints SET seq = ?, data = ? WHERE world_id = ?"),
+            (seq, data, world.id),
+        )
+        self.cur.execute(
+            self._q("DELETE FROM draftmock_log WHERE world_id = ? AND seq <= ?"),
+            (world.id, covered),
+        )
+        self.cur.execute(
+            self._q(
+                "SELECT COALESCE(SUM(LENGTH(data) + LENGTH(body)), 0) FROM draftmock_log "
+                "WHERE world_id = ? AND seq > ?"
+            ),
+            (world.id, seq),
+        )
+        world.log_bytes = int(self.cur.fetchone()[0])
+        world.checkpoint_seq = seq
+        world.checkpoint_bytes = len(data)
+        self.cur.execute(
+            self._q(
+                "UPDATE draftmock_worlds SET checkpoint_seq = ?, log_bytes = ?, "
+                "checkpoint_bytes = ? WHERE id = ?"
+            ),
+            (seq, world.log_bytes, len(data), world.id),
+        )
+
     def snapshot(self, world: str, name: str) -> bytes | None:
         self.write()
         self.cur.execute(
