@@ -70,12 +70,14 @@ def test_a_due_checkpoint_is_written_by_a_forked_copy(
         assert time.monotonic() < deadline
         time.sleep(0.02)
     assert encoding.data is not None
+    assert list(encoding.worlds) == ["default"]
     assert asyncio.run(_create(app, "after")) == 201  # its batch writes the checkpoint
     assert encoded == []
     with durable.store.transaction(None) as tx:
         row = tx.world("default")
-        assert row.checkpoint_seq == encoding.seq == row.head - 1  # as of the fourth entry
-        assert row.checkpoint_bytes == len(encoding.data)
+        _, seq = encoding.worlds["default"]
+        assert row.checkpoint_seq == seq == row.head - 1  # as of the fourth entry
+        assert row.checkpoint_bytes == len(encoding.data["default"])
         assert [e.seq for e in tx.entries(row, row.checkpoint_seq)] == [row.head]
     durable.store.close()
 
@@ -83,3 +85,47 @@ def test_a_due_checkpoint_is_written_by_a_forked_copy(
     assert asyncio.run(_create(again, names[-1])) == 400
     assert asyncio.run(_create(again, "after")) == 400
     assert asyncio.run(_create(again, "new")) == 201
+
+
+def test_worlds_due_together_are_encoded_by_one_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _app(tmp_path / "state.db")
+    durable: Any = app.durable
+    sessions = ["team-a", "team-b", "team-c"]
+
+    async def create(session: str, name: str) -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            headers = {**PL, "x-draftmock-session": session}
+            reply = await client.post(GROUPS, headers=headers, json={"name": name})
+        assert reply.status_code == 201, reply.text
+
+    async def each(name: str) -> None:  # one request per session, in one turn of the loop
+        await asyncio.gather(*(create(session, name) for session in sessions))
+
+    asyncio.run(each("first"))
+    monkeypatch.setattr(durable_module, "MIN_LOG_BYTES", 0)
+    monkeypatch.setattr(durable_module, "CHECKPOINT_RATIO", 0)
+    asyncio.run(each("second"))  # every session's checkpoint falls due in the same batch
+    copies = {id(durable._encodings[session]) for session in sessions}
+    assert len(copies) == 1
+    encoding = durable._encodings[sessions[0]]
+    asyncio.run(create("team-a", "third"))  # due again, but a copy is at work: no second one
+    assert durable._encodings["team-a"] is encoding or encoding.done()
+    deadline = time.monotonic() + 60
+    while not encoding.done():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    monkeypatch.setattr(durable_module, "CHECKPOINT_RATIO", 4)
+    monkeypatch.setattr(durable_module, "MIN_LOG_BYTES", 1 << 20)
+    asyncio.run(each("fourth"))  # their batch writes the three checkpoints
+    with durable.store.transaction(None) as tx:
+        for session in sessions[1:]:
+            row = tx.world(session)
+            _, seq = encoding.worlds[session]
+            assert row.checkpoint_seq == seq
+            assert row.checkpoint_bytes == len(encoding.data[session])
+        _, seq = encoding.worlds["team-a"]  # or a later copy's, if it was done before "third"
+        assert tx.world("team-a").checkpoint_seq >= seq
+    durable.store.close()

@@ -135,8 +135,10 @@ class Durable:
         # Waiting for the store's lock in a worker thread, and how many requests wait for it.
         self._turn: asyncio.Task[None] | None = None
         self._turn_waiters = 0
-        # World name -> its checkpoint, encoded (or being encoded) by a forked copy.
+        # World name -> its checkpoint, encoded (or being encoded) by a forked copy; the copy
+        # started last (one at a time).
         self._encodings: dict[str, background.Encoding] = {}
+        self._copy: background.Encoding | None = None
         # A session evicted from memory (--max-sessions) stays in the store: reload it on use.
         runtime.on_evict.append(self._forget)
 
@@ -282,7 +284,7 @@ class Durable:
         for name in names:
             self._tracks.pop(name, None)
             encoding = self._encodings.get(name)
-            if encoding is not None and (encoding.data is not None or encoding.done()):
+            if encoding is not None and encoding.done():
                 del self._encodings[name]  # checked again (row, sequence number) if still encoding
             if self._batch is not None:
                 self._batch.members.pop(name, None)
@@ -331,47 +333,52 @@ class Durable:
             else:
                 self._checkpoint(tx, name, row, of_entries=True)
 
-    def _encode_elsewhere(self, name: str) -> None:
-        """Have a forked copy of this process encode world ``name``'s checkpoint as committed
-        now; not while another copy encodes it, nor while a thread holds the world."""
-        if name in self._encodings:
+    def _encode_elsewhere(self, names: set[str]) -> None:
+        """Have a forked copy of this process encode the checkpoints of worlds ``names`` as
+        committed now: one copy for all of them, and none while a copy is still encoding (the
+        worlds stay due, and the next entry on each asks again). A world a thread holds waits
+        likewise."""
+        if self._copy is not None and not self._copy.done():
             return
-        track = self._tracks.get(name)
-        world = self.runtime.existing_world(name)
-        if track is None or world is None or not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(blocking=False):
             return
+        held: list[World] = []
+        worlds: dict[str, tuple[World, int, int, float]] = {}
         try:
-            if not world.lock.acquire(blocking=False):
-                return
-            try:
-                self._encodings[name] = background.encode_elsewhere(
-                    world, track.world_id, track.seq, track.last_now
-                )
-            finally:
-                world.lock.release()
+            for name in sorted(names):
+                track = self._tracks.get(name)
+                world = self.runtime.existing_world(name)
+                if name in self._encodings or track is None or world is None:
+                    continue
+                if world.lock.acquire(blocking=False):
+                    held.append(world)
+                    worlds[name] = (world, track.world_id, track.seq, track.last_now)
+            if worlds:
+                self._copy = background.encode_elsewhere(worlds)
+                self._encodings.update(dict.fromkeys(worlds, self._copy))
         except OSError as exc:  # no process to spare: the next entry asks again
-            log.warning("the checkpoint of %r could not be forked: %s", name, exc)
+            log.warning("checkpoints of %s could not be forked: %s", ", ".join(worlds), exc)
         finally:
+            for world in held:
+                world.lock.release()
             self._lock.release()
 
     def _put_encoded(self, batch: _Batch) -> None:
         """Write, with ``batch``, the checkpoints forked copies have encoded of its worlds."""
         for name, encoding in list(self._encodings.items()):
-            if encoding.data is None and not encoding.done():
+            if not encoding.done():
                 continue  # still encoding
+            data = None if encoding.data is None else encoding.data.get(name)
             member = batch.members.get(name)
             if member is None or member.row is None:
-                if encoding.data is None:  # failed: the next entry asks again
+                if data is None:  # failed: the next entry asks again
                     del self._encodings[name]
                 continue  # kept for a batch that holds its world
             del self._encodings[name]
             row = member.row
-            if (
-                encoding.data is not None
-                and row.id == encoding.world_id
-                and row.checkpoint_seq < encoding.seq <= row.head
-            ):
-                batch.tx.put_checkpoint_of(row, encoding.seq, encoding.data)
+            world_id, seq = encoding.worlds[name]
+            if data is not None and row.id == world_id and row.checkpoint_seq < seq <= row.head:
+                batch.tx.put_checkpoint_of(row, seq, data)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -587,8 +594,8 @@ class Durable:
         finally:
             self._lock.release()
         _settle(batch, None)
-        for name in batch.due:
-            self._encode_elsewhere(name)
+        if batch.due:
+            self._encode_elsewhere(batch.due)
 
     def _abort(self, exc: BaseException) -> None:
         """Roll the open batch back: none of its requests was answered, all of them fail."""
