@@ -354,7 +354,7 @@ def serve(args: argparse.Namespace) -> int:
     if args.no_cors and args.cors_origin:
         raise ConfigError("--no-cors and --cors-origin contradict each other: choose one")
 
-    def make_app(durable: Any) -> DraftmockApp:
+    def make_app(durable: Any, state_link: Any = None) -> DraftmockApp:
         return DraftmockApp(
             runtime,
             admin_token=args.admin_token,
@@ -370,6 +370,7 @@ def serve(args: argparse.Namespace) -> int:
                 max_body_bytes=args.max_body_bytes,
                 max_connections=args.max_connections,
             ),
+            state_link=state_link,
         )
 
     base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
@@ -379,7 +380,11 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and durable is not None:
         durable.store.close()  # checked and brought up to date; each worker opens its own
         _check_documents_now(runtime)
-        return _serve_workers(args, lambda: make_app(_state(args.state, runtime)), listener)
+        return _serve_workers(
+            args,
+            lambda link: make_app(_state(args.state, runtime), link),
+            listener,
+        )
     if args.watch:
         from draftmock.watch import Watcher
 
@@ -434,29 +439,58 @@ def _check_documents_now(runtime: Any) -> None:
 
 
 def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.socket) -> int:
-    """``--workers N``: N processes on one port, each with its own connection to the store;
-    stopping this process (Ctrl-C, SIGTERM) stops them all. Each worker listens on a socket of
-    its own bound to the port (``SO_REUSEPORT``): the kernel spreads the connections over them
-    evenly. On one shared socket, the worker that wakes first accepts them all: under a load
-    of a few keep-alive connections, one worker served every request and the others idled."""
+    """``--workers N``: N worker processes on one port, and one state process. Each worker
+    listens on a socket of its own bound to the port (``SO_REUSEPORT``): the kernel spreads the
+    connections over them evenly (on one shared socket, the worker that woke first accepted
+    every keep-alive connection of a load generator, and the others idled). The workers read
+    requests and write replies; the state process holds the worlds and the store's batches and
+    answers every API request, handed to it over a socket pair per worker
+    (``server/state_link.py``). Control calls run in the worker that reads them, through the
+    store as any process sharing it would. Stopping this process (Ctrl-C, SIGTERM) stops them
+    all; any of them ending stops the others."""
     import os
     import signal
 
     import uvicorn
 
+    from draftmock.server.state_link import StateLink, serve_state
     from draftmock.server.transport import uvicorn_options
 
     listeners = [listener, *(_also_bound(listener) for _ in range(args.workers - 1))]
     for each in listeners:
         each.listen(2048)
+    links = [socket.socketpair() for _ in listeners]
     _tune_garbage_collector()
     children: list[int] = []
-    for own in listeners:
+    pid = os.fork()
+    if pid == 0:  # the state process
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _die_with_parent()
+        for each in listeners:
+            each.close()
+        for _, theirs in links:
+            theirs.close()
+        state_app = make_app(None)
+        try:
+            _event_loop_run(serve_state(state_app, [ours for ours, _ in links]))
+        finally:
+            if state_app.durable is not None:
+                state_app.durable.store.close()
+        os._exit(0)
+    children.append(pid)
+    for own, (_, link) in zip(listeners, links, strict=True):
         pid = os.fork()
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             _die_with_parent()
-            worker_app = make_app()
+            for other in listeners:
+                if other is not own:
+                    other.close()
+            for ours, theirs in links:
+                ours.close()
+                if theirs is not link:
+                    theirs.close()
+            worker_app = make_app(StateLink(link))
             config = uvicorn.Config(
                 worker_app,
                 **uvicorn_options(worker_app),
@@ -464,19 +498,22 @@ def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.soc
                 access_log=False,
                 lifespan="on",
             )
-            for other in listeners:
-                if other is not own:
-                    other.close()
             uvicorn.Server(config).run(sockets=[own])
             os._exit(0)
         children.append(pid)
     base = f"http://{_url_host(args.host)}:{listener.getsockname()[1]}"
     for each in listeners:
         each.close()
+    for ours, theirs in links:
+        ours.close()
+        theirs.close()
     log = logging.getLogger("draftmock")
-    log.info("%d workers serving on %s", args.workers, base)
+    log.info("%d workers and a state process serving on %s", args.workers, base)
+    stopping = False
 
     def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
@@ -486,15 +523,27 @@ def _serve_workers(args: argparse.Namespace, make_app: Any, listener: socket.soc
     status = 0
     while children:
         try:
-            pid, code = os.wait()
+            pid, _ = os.wait()
         except ChildProcessError:
             break
         if pid in children:
             children.remove(pid)
-            if code and not status:
+            if not stopping:  # a process ended by itself: the others stop too
                 status = 1
-                stop(signal.SIGTERM, None)  # one worker died: the others stop too
+                stop(signal.SIGTERM, None)
     return status
+
+
+def _event_loop_run(main: Any) -> None:
+    """Run coroutine ``main`` on uvloop where it is installed (as uvicorn does)."""
+    import asyncio
+
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def _also_bound(listener: socket.socket) -> socket.socket:

@@ -30,7 +30,8 @@ from draftmock.seed_files import SeedFiles
 from draftmock.server.admin import build_admin
 from draftmock.server.conformance import NO_CONTENT
 from draftmock.server.cors import CorsMiddleware, CorsPolicy
-from draftmock.server.pipeline import ApiPipeline, Request, request_from_entry
+from draftmock.server.pipeline import ApiPipeline, Outcome, Request, request_from_entry
+from draftmock.server.state_link import Answer, StateLink, StateProcessGone
 from draftmock.server.transport import TransportLimits, TransportReply
 from draftmock.spec.document import Document
 from draftmock.spec.operations import compile_document
@@ -44,7 +45,8 @@ class DraftmockApp:
     """``cors``: which page origins may call the APIs (default: any; ``None``: no CORS layer,
     as ``--no-cors``). ``allowed_hosts``: names besides IP addresses and ``localhost`` that the
     control API accepts in ``Host`` (``--allowed-host``). ``durable``: the store that keeps
-    the state (``--state``), none to keep it in memory."""
+    the state (``--state``), none to keep it in memory. ``state_link``: a worker of
+    ``--workers``, which hands API requests to the state process (``server/state_link.py``)."""
 
     def __init__(
         self,
@@ -56,9 +58,11 @@ class DraftmockApp:
         seed_files: SeedFiles | None = None,
         durable: Durable | None = None,
         limits: TransportLimits = TransportLimits(),  # noqa: B008 - immutable
+        state_link: StateLink | None = None,
     ) -> None:
         self.runtime = runtime
         self.durable = durable
+        self.state_link = state_link
         self.limits = limits
         # Files ``POST /__draftmock/seed {"path"}`` may read (none unless the server was given some).
         self.seed_files = seed_files or SeedFiles()
@@ -158,6 +162,8 @@ class DraftmockApp:
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
+            if self.state_link is not None:
+                await self.state_link.connect()
             await _lifespan(receive, send, self.runtime.after_start)
             return
         if scope["type"] != "http":
@@ -169,8 +175,8 @@ class DraftmockApp:
                 # Control bodies are read here, within the same limits, before starlette sees them.
                 read = await _read_body(scope, receive, self.limits)
                 if isinstance(read, _TooMuch):
-                    answer = {"error": "draftmock", "message": read.message}
-                    await send_reply(send, Reply(read.status, answer, {"connection": "close"}))
+                    refusal = {"error": "draftmock", "message": read.message}
+                    await send_reply(send, Reply(read.status, refusal, {"connection": "close"}))
                     return
                 receive = _receive_again(read, receive)
             await self.admin(scope, receive, send)
@@ -192,6 +198,23 @@ class DraftmockApp:
             request_id=self._request_ids.uuid(),
             session=headers.get("x-draftmock-session"),
         )
+        if self.state_link is not None:  # --workers: the state process answers it
+            answer = await self._relayed(pipeline, slug, path, request)
+            if answer.delay > 0:
+                await asyncio.sleep(answer.delay)
+            await send_reply(send, answer.reply)
+            self._log(request, path, slug, answer.operation_id, answer.reply.status, started)
+            return
+        outcome = await self._outcome(pipeline, request)
+        if outcome.delay > 0:
+            await asyncio.sleep(outcome.delay)
+        payload = await send_reply(send, outcome.reply)
+        self._journal(request, path, slug, outcome, payload, started)
+        op_id = outcome.operation.operation_id if outcome.operation else None
+        self._log(request, path, slug, op_id, outcome.reply.status, started)
+
+    async def _outcome(self, pipeline: ApiPipeline, request: Request) -> Outcome:
+        """``request`` handled by its pipeline; with ``--state``, once its change is committed."""
         if self.durable is not None:
             await self.durable.ready(request.session)
         outcome = pipeline.handle(request, deferred=True)
@@ -200,10 +223,37 @@ class DraftmockApp:
                 await outcome.saved
             except Exception as exc:
                 outcome = pipeline.store_failure(outcome, exc)
-        if outcome.delay > 0:
-            await asyncio.sleep(outcome.delay)
-        payload = await send_reply(send, outcome.reply)
-        op_id = outcome.operation.operation_id if outcome.operation else None
+        return outcome
+
+    async def answer_relayed(self, slug: str, path: str, request: Request) -> tuple[Outcome, bytes]:
+        """In the state process: a request a worker read, handled and journaled here; the
+        reply and its body as the worker is to send them (``server/state_link.py``)."""
+        started = time.perf_counter()
+        outcome = await self._outcome(self.pipelines[slug], request)
+        reply = outcome.reply
+        payload = b"" if reply.status in NO_CONTENT else encode_body(reply)
+        self._journal(request, path, slug, outcome, payload, started)
+        return outcome, payload
+
+    async def _relayed(
+        self, pipeline: ApiPipeline, slug: str, path: str, request: Request
+    ) -> Answer:
+        assert self.state_link is not None
+        try:
+            return await self.state_link.answer(slug, path, request)
+        except StateProcessGone as exc:
+            failed = pipeline.store_failure(Outcome(Reply(500), None), exc)
+            return Answer(failed.reply, None, None, 0.0)
+
+    def _journal(
+        self,
+        request: Request,
+        path: str,
+        slug: str,
+        outcome: Outcome,
+        payload: bytes,
+        started: float,
+    ) -> None:
         # A request that created no session (unknown route, refused credentials) is kept in
         # the default world's journal, under the session it named.
         world = self.runtime.existing_world(request.session) or self.runtime.world()
@@ -212,15 +262,19 @@ class DraftmockApp:
             method=request.method,
             path=path,
             api=slug,
-            operation_id=op_id,
+            operation_id=outcome.operation.operation_id if outcome.operation else None,
             status=outcome.reply.status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             session=request.session or world.name,
             fault=outcome.fault,
             query=request.query_string,
-            request=Message.of(headers, body),
+            request=Message.of(request.headers, request.body),
             reply=Message.of(_reply_headers(outcome.reply), payload),
         )
+
+    def _log(
+        self, request: Request, path: str, slug: str, op_id: str | None, status: int, started: float
+    ) -> None:
         if log.isEnabledFor(logging.INFO):
             op = op_id or "-"
             log.info(
@@ -229,12 +283,12 @@ class DraftmockApp:
                 path,
                 slug,
                 op,
-                outcome.reply.status,
+                status,
                 (time.perf_counter() - started) * 1000,
                 extra={
                     "api": slug,
                     "operation": op,
-                    "status": outcome.reply.status,
+                    "status": status,
                     "method": request.method,
                     "path": path,
                 },

@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from draftmock.runtime import World
 from draftmock.store import codec
 
+# The copy runs at a lower priority than the server: its checkpoint is not urgent (the log
+# holds every change meanwhile), the requests in flight are.
+NICENESS = 10
+
 
 @dataclass(slots=True)
 class Encoding:
@@ -74,6 +78,7 @@ def encode_elsewhere(worlds: dict[str, tuple[World, int, int, float]]) -> Encodi
         os.closerange(3, fd)
         os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
         gc.disable()  # the copy lives a second, and only allocates
+        os.nice(NICENESS)  # the serving processes come first on a busy machine
         with os.fdopen(fd, "wb") as out:
             for world, _, _, last_now in worlds.values():  # in order, each after its length
                 data = codec.world_checkpoint(world, last_now)
