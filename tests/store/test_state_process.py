@@ -148,3 +148,31 @@ def test_frames_cut_anywhere_arrive_whole_and_in_order(piece: int) -> None:
     for at in range(0, len(stream), piece):
         frames.data_received(stream[at : at + piece])
     assert frames.got == sent
+
+
+def test_a_relayed_request_waits_while_another_process_holds_the_store(tmp_path: Path) -> None:
+    """A control call in a worker holds the store's lock: the state process waits for its
+    turn (the loop keeps reading) and answers once the lock is let go."""
+    state_end, worker_end = socket.socketpair()
+    state_app = _app(tmp_path / "state.db")
+    worker_app = _app(tmp_path / "state.db", StateLink(worker_end))
+    elsewhere = open_store(str(tmp_path / "state.db"))
+
+    async def main() -> tuple[bool, httpx.Response]:
+        serving = asyncio.create_task(serve_state(state_app, [state_end]))
+        transport = httpx.ASGITransport(app=worker_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            with elsewhere.transaction("default"):
+                pending = asyncio.create_task(
+                    client.post(GROUPS, json={"name": "waited"}, headers=PL)
+                )
+                await asyncio.sleep(0.5)
+                answered_while_held = pending.done()
+            reply = await pending
+        serving.cancel()
+        return answered_while_held, reply
+
+    answered_while_held, reply = asyncio.run(main())
+    assert not answered_while_held
+    assert reply.status_code == 201
+    assert "waited" in _groups(state_app)

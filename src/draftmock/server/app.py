@@ -84,6 +84,7 @@ class DraftmockApp:
             self, admin_token=admin_token, allowed_hosts=allowed_hosts
         )
         self._request_ids = Ids(seed=None)
+        self._relaying: set[asyncio.Task[None]] = set()  # relayed requests waiting for the store
         self._entry: ASGIApp = (
             self._serve
             if cors is None
@@ -225,15 +226,75 @@ class DraftmockApp:
                 outcome = pipeline.store_failure(outcome, exc)
         return outcome
 
-    async def answer_relayed(self, slug: str, path: str, request: Request) -> tuple[Outcome, bytes]:
-        """In the state process: a request a worker read, handled and journaled here; the
-        reply and its body as the worker is to send them (``server/state_link.py``)."""
+    def relay(
+        self,
+        slug: str,
+        path: str,
+        request: Request,
+        answered: Callable[[Outcome, bytes], None],
+    ) -> None:
+        """In the state process: handle a request a worker read, now if its world's batch can
+        be opened without waiting (no task, no extra turn of the loop), and journal it;
+        ``answered(outcome, body)`` once the reply is final, its change committed
+        (``server/state_link.py``)."""
         started = time.perf_counter()
-        outcome = await self._outcome(self.pipelines[slug], request)
-        reply = outcome.reply
-        payload = b"" if reply.status in NO_CONTENT else encode_body(reply)
-        self._journal(request, path, slug, outcome, payload, started)
-        return outcome, payload
+        try:
+            if self.durable is None or self.durable.ready_now(request.session):
+                self._relay_now(slug, path, request, answered, started)
+                return
+        except Exception as exc:  # a defect of the mock: the worker still gets an answer
+            failed = self.pipelines[slug].store_failure(Outcome(Reply(500), None), exc)
+            answered(failed, encode_body(failed.reply))
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._relay_when_ready(slug, path, request, answered, started)
+        )
+        self._relaying.add(task)
+        task.add_done_callback(self._relaying.discard)
+
+    async def _relay_when_ready(
+        self,
+        slug: str,
+        path: str,
+        request: Request,
+        answered: Callable[[Outcome, bytes], None],
+        started: float,
+    ) -> None:
+        assert self.durable is not None
+        await self.durable.ready(request.session)
+        self._relay_now(slug, path, request, answered, started)
+
+    def _relay_now(
+        self,
+        slug: str,
+        path: str,
+        request: Request,
+        answered: Callable[[Outcome, bytes], None],
+        started: float,
+    ) -> None:
+        pipeline = self.pipelines[slug]
+        outcome = pipeline.handle(request, deferred=True)
+
+        def final(outcome: Outcome) -> None:
+            reply = outcome.reply
+            payload = b"" if reply.status in NO_CONTENT else encode_body(reply)
+            answered(outcome, payload)
+            self._journal(request, path, slug, outcome, payload, started)
+
+        saved = outcome.saved
+        if saved is None:
+            final(outcome)
+            return
+
+        def committed(_: asyncio.Future[None]) -> None:
+            if saved.cancelled():
+                final(pipeline.store_failure(outcome, asyncio.CancelledError()))
+            elif saved.exception() is not None:
+                final(pipeline.store_failure(outcome, saved.exception() or Exception()))
+            else:
+                final(outcome)
+
+        saved.add_done_callback(committed)
 
     async def _relayed(
         self, pipeline: ApiPipeline, slug: str, path: str, request: Request

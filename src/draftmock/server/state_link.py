@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
-from draftmock.server.pipeline import Request
+from draftmock.server.pipeline import Outcome, Request
 from draftmock.vendors._kit import Reply
 
 if TYPE_CHECKING:
     from draftmock.server.app import DraftmockApp
+
 
 log = logging.getLogger("draftmock")
 
@@ -168,29 +169,26 @@ class _StateSide(_Frames):
         super().__init__()
         self.app = app
         self._lost = lost
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def on_frame(self, number: int, meta: Any, body: bytes) -> None:
-        task = asyncio.get_running_loop().create_task(self._answer(number, meta, body))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _answer(self, number: int, meta: Any, body: bytes) -> None:
         api, path, method, below, query, headers, request_id, session = meta
         request = Request(method, below, query, headers, body, request_id, session)
-        outcome, payload = await self.app.answer_relayed(api, path, request)
-        reply = outcome.reply
-        op_id = outcome.operation.operation_id if outcome.operation else None
-        answer = [
-            reply.status,
-            reply.headers,
-            reply.media_type,
-            reply.body is not None,
-            op_id,
-            outcome.fault,
-            outcome.delay,
-        ]
-        self.send(number, answer, payload)
+
+        def answered(outcome: Outcome, payload: bytes) -> None:
+            reply = outcome.reply
+            op_id = outcome.operation.operation_id if outcome.operation else None
+            answer = [
+                reply.status,
+                reply.headers,
+                reply.media_type,
+                reply.body is not None,
+                op_id,
+                outcome.fault,
+                outcome.delay,
+            ]
+            self.send(number, answer, payload)
+
+        self.app.relay(api, path, request, answered)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost()

@@ -420,6 +420,28 @@ class Durable:
             if writing.saved is None:
                 self._commit()
 
+    def ready_now(self, session: str | None) -> bool:
+        """Open the batch of ``session``'s world if that needs no wait: True if a request on
+        it may run now (it joins the open batch; any failure is left for ``writing`` to meet),
+        False if another process holds the store's lock (then ``ready`` waits for it)."""
+        name = session or DEFAULT_WORLD
+        if self._batch is not None and name in self._batch.members:
+            return True
+        if self._turn is not None:  # the process is waiting for its turn already
+            return False
+        if not self._lock.acquire(blocking=False):  # another thread's transaction
+            return True
+        try:
+            # Committed at the end of the turn even if no request joins it (an unknown path).
+            self._commit_soon(self._batch_for(name, wait=False), asyncio.get_running_loop())
+        except StoreBusy:
+            return False
+        except Exception:
+            return True
+        finally:
+            self._lock.release()
+        return True
+
     async def ready(self, session: str | None) -> None:
         """Before a request from the event loop: open its world's batch without holding up the
         loop while another process has the store's lock (its requests are read meanwhile, and
@@ -427,26 +449,14 @@ class Durable:
         ``writing`` to meet and answer."""
         name = session or DEFAULT_WORLD
         loop = asyncio.get_running_loop()
-        while self._batch is None or name not in self._batch.members:
-            if self._turn is not None:  # the process is waiting for its turn already
+        while not self.ready_now(session):
+            if self._turn is not None:
                 self._turn_waiters += 1
                 try:
                     await asyncio.wait([self._turn])
                 finally:
                     self._turn_waiters -= 1
                 continue
-            if not self._lock.acquire(blocking=False):  # another thread's transaction
-                return
-            try:
-                # Committed at the end of the turn even if no request joins it (an unknown path).
-                self._commit_soon(self._batch_for(name, wait=False), loop)
-                return
-            except StoreBusy:
-                pass
-            except Exception:
-                return
-            finally:
-                self._lock.release()
             self._turn = loop.create_task(self._take_turn(name))
 
     async def _take_turn(self, name: str) -> None:
