@@ -129,3 +129,49 @@ def test_worlds_due_together_are_encoded_by_one_copy(
         _, seq = encoding.worlds["team-a"]  # or a later copy's, if it was done before "third"
         assert tx.world("team-a").checkpoint_seq >= seq
     durable.store.close()
+
+
+def test_checkpoints_encoded_together_are_written_a_batch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each checkpoint may be megabytes: a batch writes up to ``PUT_BYTES_PER_BATCH`` of them
+    (at least one), the next batches the rest, so no single batch's replies wait for all."""
+    app = _app(tmp_path / "state.db")
+    durable: Any = app.durable
+    sessions = ["team-a", "team-b", "team-c"]
+
+    async def each(name: str) -> None:  # one request per session, in one turn of the loop
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            replies = await asyncio.gather(
+                *(
+                    client.post(
+                        GROUPS, headers={**PL, "x-draftmock-session": s}, json={"name": name}
+                    )
+                    for s in sessions
+                )
+            )
+        assert [r.status_code for r in replies] == [201] * 3
+
+    def checkpointed() -> int:
+        with durable.store.transaction(None) as tx:
+            return sum(tx.world(s).checkpoint_seq > 0 for s in sessions)
+
+    asyncio.run(each("first"))
+    monkeypatch.setattr(durable_module, "MIN_LOG_BYTES", 0)
+    monkeypatch.setattr(durable_module, "CHECKPOINT_RATIO", 0)
+    asyncio.run(each("second"))  # all three fall due in one batch: one copy encodes them
+    monkeypatch.setattr(durable_module, "CHECKPOINT_RATIO", 4)
+    monkeypatch.setattr(durable_module, "MIN_LOG_BYTES", 1 << 20)
+    encoding = durable._encodings[sessions[0]]
+    deadline = time.monotonic() + 60
+    while not encoding.done():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    monkeypatch.setattr(durable_module, "PUT_BYTES_PER_BATCH", 1)
+    written = []
+    for name in ("third", "fourth", "fifth"):
+        asyncio.run(each(name))
+        written.append(checkpointed())
+    assert written == [1, 2, 3]
+    durable.store.close()

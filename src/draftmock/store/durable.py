@@ -67,6 +67,11 @@ SNAPSHOT_ONLY = frozenset({"saveSnapshot", "deleteSnapshot", "listSnapshots"})
 # where there is fork (store/background.py).
 FORKING = hasattr(os, "fork")
 
+# Checkpoints a copy encoded are written with the next batches on their worlds, this many bytes
+# per batch at most (at least one checkpoint): eight sessions' checkpoints of about 1.5 MB
+# each, written with one batch, held its replies for 80-250 ms.
+PUT_BYTES_PER_BATCH = 1 << 20
+
 # When a batch opens on a lock another process let go of, the requests that waited for it are
 # resumed a few turns of the event loop later (a task's completion reaches its awaiters through
 # callbacks). The batch's commit is put off by up to this many turns so they join it.
@@ -364,8 +369,12 @@ class Durable:
             self._lock.release()
 
     def _put_encoded(self, batch: _Batch) -> None:
-        """Write, with ``batch``, the checkpoints forked copies have encoded of its worlds."""
+        """Write, with ``batch``, the checkpoints forked copies have encoded of its worlds: up
+        to ``PUT_BYTES_PER_BATCH`` of them (at least one), the others with the next batches."""
+        written = 0
         for name, encoding in list(self._encodings.items()):
+            if written >= PUT_BYTES_PER_BATCH:
+                return
             if not encoding.done():
                 continue  # still encoding
             data = None if encoding.data is None else encoding.data.get(name)
@@ -379,6 +388,7 @@ class Durable:
             world_id, seq = encoding.worlds[name]
             if data is not None and row.id == world_id and row.checkpoint_seq < seq <= row.head:
                 batch.tx.put_checkpoint_of(row, seq, data)
+                written += len(data)
 
     # -- requests ----------------------------------------------------------------------------
 
