@@ -175,7 +175,8 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=1,
-        help="server processes sharing the port and the --state store (default 1)",
+        help="worker processes sharing the port, beside one process that runs the requests on "
+        "the --state store (default 1: one process does both)",
     )
     limits = TransportLimits()
     for flag, kind, default, text in [
