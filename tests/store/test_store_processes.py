@@ -222,18 +222,6 @@ def test_races_over_two_workers_on_sqlite(sqlite_path: str, servers: list[Server
     _check_races([server.url])
 
 
-@pytest.mark.slow
-def test_races_over_two_servers_on_one_sqlite_file(sqlite_path: str, servers: list[Server]) -> None:
-    """Two processes each running requests on one SQLite file: the store's lock and log keep
-    the rules."""
-    first = Server(sqlite_path)
-    servers.append(first)
-    second = Server(sqlite_path)
-    servers.append(second)
-    _check_races([first.url, second.url])
-    assert first.control("GET", "state") == second.control("GET", "state")
-
-
 def _children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -290,10 +278,16 @@ def test_the_workers_share_the_connections(sqlite_path: str, servers: list[Serve
 
 
 @pytest.mark.slow
-def test_races_over_two_servers_on_postgres(postgres_url: str, servers: list[Server]) -> None:
-    first = Server(postgres_url)
+@pytest.mark.parametrize("store", ["postgres_url", "sqlite_path"])
+def test_races_over_two_servers_on_one_store(
+    store: str, request: pytest.FixtureRequest, servers: list[Server]
+) -> None:
+    """Two servers, each running requests itself on one store (PostgreSQL, or one SQLite
+    file): the store's lock and log keep the rules across them."""
+    state = request.getfixturevalue(store)
+    first = Server(state)
     servers.append(first)
-    second = Server(postgres_url)
+    second = Server(state)
     servers.append(second)
     _check_races([first.url, second.url])
     assert first.control("GET", "state") == second.control("GET", "state")

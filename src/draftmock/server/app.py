@@ -237,49 +237,33 @@ class DraftmockApp:
         be opened without waiting (no task, no extra turn of the loop), and journal it;
         ``answered(outcome, body)`` once the reply is final, its change committed
         (``server/state_link.py``)."""
-        started = time.perf_counter()
-        try:
-            if self.durable is None or self.durable.ready_now(request.session):
-                self._relay_now(slug, path, request, answered, started)
-                return
-        except Exception as exc:  # a defect of the mock: the worker still gets an answer
-            failed = self.pipelines[slug].store_failure(Outcome(Reply(500), None), exc)
-            answered(failed, encode_body(failed.reply))
+        relayed = _Relayed(slug, path, request, answered, time.perf_counter())
+        if self.durable is None or self.durable.ready_now(request.session):
+            self._relay_now(relayed)
             return
-        task = asyncio.get_running_loop().create_task(
-            self._relay_when_ready(slug, path, request, answered, started)
-        )
+        task = asyncio.get_running_loop().create_task(self._relay_when_ready(relayed))
         self._relaying.add(task)
         task.add_done_callback(self._relaying.discard)
 
-    async def _relay_when_ready(
-        self,
-        slug: str,
-        path: str,
-        request: Request,
-        answered: Callable[[Outcome, bytes], None],
-        started: float,
-    ) -> None:
+    async def _relay_when_ready(self, relayed: _Relayed) -> None:
         assert self.durable is not None
-        await self.durable.ready(request.session)
-        self._relay_now(slug, path, request, answered, started)
+        await self.durable.ready(relayed.request.session)
+        self._relay_now(relayed)
 
-    def _relay_now(
-        self,
-        slug: str,
-        path: str,
-        request: Request,
-        answered: Callable[[Outcome, bytes], None],
-        started: float,
-    ) -> None:
-        pipeline = self.pipelines[slug]
-        outcome = pipeline.handle(request, deferred=True)
+    def _relay_now(self, relayed: _Relayed) -> None:
+        pipeline = self.pipelines[relayed.slug]
+        try:
+            outcome = pipeline.handle(relayed.request, deferred=True)
+        except Exception as exc:  # a defect of the mock: the worker still gets an answer
+            outcome = pipeline.store_failure(Outcome(Reply(500), None), exc)
 
         def final(outcome: Outcome) -> None:
             reply = outcome.reply
             payload = b"" if reply.status in NO_CONTENT else encode_body(reply)
-            answered(outcome, payload)
-            self._journal(request, path, slug, outcome, payload, started)
+            relayed.answered(outcome, payload)
+            self._journal(
+                relayed.request, relayed.path, relayed.slug, outcome, payload, relayed.started
+            )
 
         saved = outcome.saved
         if saved is None:
@@ -389,6 +373,17 @@ class DraftmockApp:
             return True
         _, _, allowed = self.pipelines[self.runtime.root_api or ""].api.router.match(method, "/")
         return bool(allowed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Relayed:
+    """A request a worker handed to the state process, and where its answer goes."""
+
+    slug: str
+    path: str
+    request: Request
+    answered: Callable[[Outcome, bytes], None]
+    started: float
 
 
 async def _lifespan(receive: Receive, send: Send, after_start: list[Callable[[], object]]) -> None:
