@@ -15,6 +15,7 @@ import pytest
 
 from draftmock.assembly import build_runtime
 from draftmock.clock import VirtualClock
+from draftmock.server import stream
 from draftmock.server.app import DraftmockApp
 from draftmock.server.state_link import StateLink, _Frames, serve_state
 from draftmock.store import open_store
@@ -176,3 +177,32 @@ def test_a_relayed_request_waits_while_another_process_holds_the_store(tmp_path:
     assert not answered_while_held
     assert reply.status_code == 201
     assert "waited" in _groups(state_app)
+
+
+def test_a_workers_journal_stream_shows_what_the_state_process_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard's live journal, opened on a worker: the requests the state process ran
+    arrive as events (the worker catches its copy up with the store at each check)."""
+    monkeypatch.setattr(stream, "CHECK_SECONDS", 0.1)
+    monkeypatch.setattr(stream, "STREAM_SECONDS", 1.5)
+    state_end, worker_end = socket.socketpair()
+    state_app = _app(tmp_path / "state.db")
+    worker_app = _app(tmp_path / "state.db", StateLink(worker_end))
+
+    async def main() -> str:
+        serving = asyncio.create_task(serve_state(state_app, [state_end]))
+        transport = httpx.ASGITransport(app=worker_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            watching = asyncio.create_task(client.get("/__draftmock/requests/stream"))
+            await asyncio.sleep(0.3)
+            for name in ("seen-1", "seen-2"):
+                reply = await client.post(GROUPS, json={"name": name}, headers=PL)
+                assert reply.status_code == 201
+            events = (await watching).text
+        serving.cancel()
+        return events
+
+    events = asyncio.run(main())
+    assert events.count("event: request") == 2
+    assert "createDatasetGroup" in events

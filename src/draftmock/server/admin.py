@@ -12,7 +12,8 @@ import logging
 import math
 import traceback
 from collections.abc import Callable, Iterable, MutableMapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
@@ -456,6 +457,13 @@ def build_admin(
             "requests": [e.to_json() for e in entries],
         }
 
+    def caught_up(name: str) -> None:
+        """A worker of ``--workers``: its copy of world ``name`` brought up to date with what
+        the state process committed (the journal lines included)."""
+        assert app.durable is not None
+        with suppress(Exception), app.durable.control("listRequests", "GET", name):
+            pass  # a store that fails now is tried again at the next check
+
     async def requests_stream(request: Request) -> Any:
         """The journal live, as server-sent events (``EventSource`` sets no headers, so the
         session may be named in the query)."""
@@ -474,6 +482,7 @@ def build_admin(
             api=q.get("api"),
             operation=q.get("operation"),
             status=int(status) if status and status.isdigit() else None,
+            refresh=None if app.state_link is None else partial(caught_up, name),
         )
         return StreamingResponse(
             events,

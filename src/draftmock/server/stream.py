@@ -43,11 +43,15 @@ async def journal_events(
     api: str | None = None,
     operation: str | None = None,
     status: int | None = None,
-    seconds: float = STREAM_SECONDS,
+    seconds: float | None = None,
+    refresh: Callable[[], object] | None = None,
 ) -> AsyncIterator[str]:
     """Entries of ``world`` newer than id ``after`` as they are journaled; ``alive()`` says
-    whether the world still exists."""
+    whether the world still exists. ``refresh``, if given, is called every ``CHECK_SECONDS``:
+    it brings this process's copy of the world up to date, where other processes journal
+    (a worker of ``--workers``, whose requests the state process runs)."""
     loop = asyncio.get_running_loop()
+    seconds = STREAM_SECONDS if seconds is None else seconds
     wake = asyncio.Event()
 
     def notify() -> None:
@@ -73,6 +77,8 @@ async def journal_events(
             try:
                 await asyncio.wait_for(wake.wait(), timeout=min(CHECK_SECONDS, remaining))
             except TimeoutError:
+                if refresh is not None:
+                    refresh()
                 if loop.time() - said >= KEEPALIVE_SECONDS:
                     said = loop.time()
                     yield ": keep-alive\n\n"
